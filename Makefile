@@ -1,0 +1,35 @@
+# The two commands of the README: `make serve` and `make test`. Everything else is a step of theirs.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: serve test lint typecheck cfn-lint pytest package clean
+
+$(STAMP): pyproject.toml layers/csr_common/requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+serve: $(STAMP)
+	$(BIN)/python -m infra.local_server
+
+test: $(STAMP) lint typecheck cfn-lint pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy layers/csr_common/csr functions infra
+
+cfn-lint: $(STAMP)
+	$(BIN)/cfn-lint template.yaml
+
+pytest: $(STAMP)
+	$(BIN)/python -m pytest -n 2 -q
+
+clean:
+	rm -rf $(VENV) .aws-sam build dist

@@ -1,0 +1,27 @@
+"""Feeds from upstream systems: payments from billing."""
+
+from typing import Any
+
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from csr.auth import Role
+from csr.http import ConsoleResolver
+from csr.models.common import UpstreamId
+from csr.models.customers import Payment, PaymentFeed
+from csr.observability import logger, metrics, tracer
+from csr.services import customers
+
+app = ConsoleResolver(roles={Role.INTEGRATION})
+
+
+@app.put("/integration/payments/<payment_id>")
+def handle_upsert_payment(payment_id: UpstreamId, body: PaymentFeed) -> Payment:
+    return customers.upsert_payment(app.caller(), payment_id, body)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

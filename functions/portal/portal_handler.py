@@ -1,0 +1,27 @@
+"""The customer portal's back end: impersonation check (login and redemption build on it)."""
+
+from typing import Any
+
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from csr.auth import Role
+from csr.http import ConsoleResolver
+from csr.models.common import SessionToken
+from csr.models.customers import ImpersonationSession
+from csr.observability import logger, metrics, tracer
+from csr.services import customers
+
+app = ConsoleResolver(roles={Role.PORTAL})
+
+
+@app.get("/portal/impersonation/<session_token>")
+def handle_check_impersonation(session_token: SessionToken) -> ImpersonationSession:
+    return customers.check_impersonation(app.caller(), session_token)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

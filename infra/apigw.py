@@ -1,0 +1,101 @@
+"""What API Gateway does in front of a Lambda proxy integration, for the local server and the tests:
+the REST proxy event, the Lambda context, and the call into the very handler template.yaml deploys."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import re
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from infra.template import ApiRoute, Function
+
+
+@dataclass
+class LambdaContext:
+    function_name: str
+    aws_request_id: str
+    memory_limit_in_mb: int = 512
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:000000000000:function:local"
+    log_group_name: str = "/aws/lambda/local"
+    log_stream_name: str = "local"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 10_000
+
+
+def claims_for(sub: str, email: str, groups: list[str], tenant_id: str) -> dict[str, str]:
+    """The claims as API Gateway's Cognito authorizer passes them: every value a string."""
+    return {
+        "sub": sub,
+        "email": email,
+        "cognito:groups": ",".join(groups),
+        "custom:tenant_id": tenant_id,
+        "token_use": "id",
+    }
+
+
+def route_pattern(path: str) -> re.Pattern[str]:
+    return re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path) + "$")
+
+
+def rest_event(
+    route: ApiRoute,
+    path: str,
+    *,
+    query: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+    body: str | None = None,
+    claims: dict[str, str] | None = None,
+    stage: str = "local",
+) -> dict[str, Any]:
+    match = route_pattern(route.path).match(path)
+    path_parameters = match.groupdict() if match else None
+    request_id = str(uuid.uuid4())
+    headers = dict(headers or {})
+    now = time.time()
+    return {
+        "resource": route.path,
+        "path": path,
+        "httpMethod": route.method,
+        "headers": headers or None,
+        "multiValueHeaders": {key: [value] for key, value in headers.items()} or None,
+        "queryStringParameters": query or None,
+        "multiValueQueryStringParameters": {key: [value] for key, value in (query or {}).items()} or None,
+        "pathParameters": path_parameters,
+        "stageVariables": None,
+        "requestContext": {
+            "resourceId": "local",
+            "resourcePath": route.path,
+            "httpMethod": route.method,
+            "extendedRequestId": request_id,
+            "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
+            "path": f"/{stage}{path}",
+            "accountId": "000000000000",
+            "protocol": "HTTP/1.1",
+            "stage": stage,
+            "domainPrefix": "localhost",
+            "requestTimeEpoch": int(now * 1000),
+            "requestId": request_id,
+            "identity": {"sourceIp": "127.0.0.1", "userAgent": headers.get("User-Agent", "")},
+            "domainName": "localhost",
+            "apiId": "local",
+            "authorizer": {"claims": claims} if claims is not None else None,
+        },
+        "body": body,
+        "isBase64Encoded": False,
+    }
+
+
+def invoke(function: Function, event: dict[str, Any]) -> dict[str, Any]:
+    handler = getattr(importlib.import_module(function.module), function.attribute)
+    context = LambdaContext(function_name=function.logical_id, aws_request_id=str(uuid.uuid4()))
+    result: dict[str, Any] = handler(event, context)
+    return result
+
+
+def response_json(response: dict[str, Any]) -> Any:
+    return json.loads(response["body"]) if response.get("body") else None

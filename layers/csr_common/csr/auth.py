@@ -1,0 +1,60 @@
+"""The caller, as API Gateway's Cognito authorizer describes it in the request context."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from csr.errors import ForbiddenError, UnauthorizedError
+
+_TENANT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+class Role(StrEnum):
+    CSR = "csr"
+    CSR_SUPERVISOR = "csr_supervisor"
+    PORTAL = "portal"
+    BUSINESS_ACCOUNT_MANAGER = "business_account_manager"
+    INTEGRATION = "integration"
+
+
+CSR_ROLES = frozenset({Role.CSR, Role.CSR_SUPERVISOR})
+
+
+class Caller(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    sub: str
+    email: str
+    tenant_id: str
+    roles: frozenset[str]
+
+    def has_any(self, roles: frozenset[Role]) -> bool:
+        return not self.roles.isdisjoint(roles)
+
+
+def parse_groups(raw: str) -> frozenset[str]:
+    """`cognito:groups` arrives as one string: "csr,csr_supervisor" or "[csr csr_supervisor]"."""
+    return frozenset(part for part in re.split(r"[\s,\[\]]+", raw) if part)
+
+
+def caller_from_event(event: dict[str, Any]) -> Caller:
+    claims = ((event.get("requestContext") or {}).get("authorizer") or {}).get("claims") or {}
+    tenant_id = str(claims.get("custom:tenant_id", ""))
+    sub = str(claims.get("sub", ""))
+    if not sub or not _TENANT_ID.match(tenant_id):
+        raise UnauthorizedError()
+    return Caller(
+        sub=sub,
+        email=str(claims.get("email", "")),
+        tenant_id=tenant_id,
+        roles=parse_groups(str(claims.get("cognito:groups", ""))),
+    )
+
+
+def require_role(caller: Caller, allowed: frozenset[Role]) -> None:
+    if not caller.has_any(allowed):
+        raise ForbiddenError()

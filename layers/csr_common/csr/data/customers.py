@@ -1,0 +1,112 @@
+"""CustomerStore: the profile item, account items and uniqueness guards of a customer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from boto3.dynamodb.conditions import Key
+
+from csr.data import keys, search_index
+from csr.data.dynamo import Transaction, call, query_all, table
+from csr.errors import ConflictError
+from csr.models.customers import Account, Customer
+
+
+class CustomerPartition:
+    """A customer as read in one Query, with the code items that sit beside it."""
+
+    def __init__(self, customer: Customer, codes: dict[str, dict[str, Any]]) -> None:
+        self.customer = customer
+        self.codes = codes
+
+
+def _profile_key(tenant_id: str, customer_id: str) -> dict[str, str]:
+    return {"pk": keys.customer_pk(tenant_id, customer_id), "sk": keys.PROFILE_SK}
+
+
+def load(tenant_id: str, customer_id: str) -> CustomerPartition | None:
+    items = list(
+        query_all(
+            KeyConditionExpression=Key("pk").eq(keys.customer_pk(tenant_id, customer_id))
+            & Key("sk").lt(keys.CUSTOMER_READ_END),
+            ConsistentRead=True,
+        )
+    )
+    profile = next((item for item in items if item["sk"] == keys.PROFILE_SK), None)
+    if profile is None:
+        return None
+    accounts = [Account.model_validate(item) for item in items if item["sk"].startswith(keys.ACCOUNT_SK_PREFIX)]
+    customer = Customer.model_validate({**profile, "accounts": accounts})
+    codes = {item["sk"]: item for item in items if item["sk"].startswith("CODE#")}
+    return CustomerPartition(customer, codes)
+
+
+def customer_id_by_email(tenant_id: str, email: str) -> str | None:
+    return _guarded_customer_id(keys.email_guard_pk(tenant_id, email))
+
+
+def customer_id_by_account(tenant_id: str, account_number: str) -> str | None:
+    return _guarded_customer_id(keys.account_guard_pk(tenant_id, account_number))
+
+
+def _guarded_customer_id(pk: str) -> str | None:
+    item = call(table().get_item, Key={"pk": pk, "sk": keys.UNIQUE_SK}, ConsistentRead=True).get("Item")
+    return str(item["customer_id"]) if item else None
+
+
+def _profile_item(tenant_id: str, customer: Customer) -> dict[str, Any]:
+    return {
+        **_profile_key(tenant_id, customer.customer_id),
+        **customer.model_dump(mode="json", exclude={"accounts"}, exclude_none=True),
+    }
+
+
+def _guard(tx: Transaction, pk: str, customer_id: str, error: ConflictError) -> None:
+    tx.put(
+        {"pk": pk, "sk": keys.UNIQUE_SK, "customer_id": customer_id},
+        condition="attribute_not_exists(pk)",
+        error=lambda: error,
+    )
+
+
+def add_customer_write(
+    tx: Transaction,
+    tenant_id: str,
+    before: Customer | None,
+    after: Customer,
+) -> Customer:
+    """Add to `tx` what turns `before` into `after`: the profile (with optimistic concurrency on its
+    version), new accounts and their guards, changed accounts, and the search index. Returns the customer
+    as it will be stored."""
+    stored = after.model_copy(update={"version": (before.version + 1) if before else 1})
+    if before is None:
+        tx.put(_profile_item(tenant_id, stored), condition="attribute_not_exists(pk)")
+        _guard(tx, keys.email_guard_pk(tenant_id, after.email), after.customer_id, ConflictError(
+            "A customer with this email already exists.", code="email_taken"))
+        _guard(tx, keys.person_guard_pk(tenant_id, after.person_id), after.customer_id, ConflictError(
+            "A customer with this person id already exists.", code="person_taken"))
+    else:
+        tx.put(
+            _profile_item(tenant_id, stored),
+            condition="#v = :v",
+            names={"#v": "version"},
+            values={":v": before.version},
+        )
+    old_accounts = {account.account_number: account for account in (before.accounts if before else [])}
+    for account in after.accounts:
+        previous = old_accounts.get(account.account_number)
+        if previous == account:
+            continue
+        if previous is None:
+            _guard(tx, keys.account_guard_pk(tenant_id, account.account_number), after.customer_id, ConflictError(
+                f"Account {account.account_number} already belongs to a customer.", code="account_taken",
+                account_number=account.account_number))
+        tx.put(
+            {
+                "pk": keys.customer_pk(tenant_id, after.customer_id),
+                "sk": keys.account_sk(account.account_number),
+                **account.model_dump(mode="json", exclude_none=True),
+            }
+        )
+    search_index.add_index_changes(tx, tenant_id, before, stored)
+    return stored

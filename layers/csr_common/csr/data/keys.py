@@ -1,0 +1,74 @@
+"""Every key of the table, in one place. Each partition key starts with the tenant: no key a handler can
+build reaches another tenant's items."""
+
+from __future__ import annotations
+
+
+def tenant_prefix(tenant_id: str) -> str:
+    return f"T#{tenant_id}"
+
+
+def customer_pk(tenant_id: str, customer_id: str) -> str:
+    return f"T#{tenant_id}#C#{customer_id}"
+
+
+PROFILE_SK = "#PROFILE"
+ACCOUNT_SK_PREFIX = "ACCT#"
+PAYMENT_SK_PREFIX = "PAY#"
+UNIQUE_SK = "UNIQUE"
+
+
+def account_sk(account_number: str) -> str:
+    return f"{ACCOUNT_SK_PREFIX}{account_number}"
+
+
+def payment_sk(payment_id: str) -> str:
+    return f"{PAYMENT_SK_PREFIX}{payment_id}"
+
+
+def email_guard_pk(tenant_id: str, email: str) -> str:
+    return f"T#{tenant_id}#EMAIL#{email.lower()}"
+
+
+def person_guard_pk(tenant_id: str, person_id: str) -> str:
+    return f"T#{tenant_id}#PERSON#{person_id}"
+
+
+def account_guard_pk(tenant_id: str, account_number: str) -> str:
+    return f"T#{tenant_id}#ACCTNO#{account_number}"
+
+
+def payment_guard_pk(tenant_id: str, payment_id: str) -> str:
+    return f"T#{tenant_id}#PAYID#{payment_id}"
+
+
+def activity_pk(tenant_id: str, customer_id: str) -> str:
+    return f"T#{tenant_id}#C#{customer_id}#ACT"
+
+
+def activity_type_pk(tenant_id: str, customer_id: str, activity_type: str) -> str:
+    """GSI partition of one customer's entries of one type, so a rare type never reads the whole log."""
+    return f"T#{tenant_id}#C#{customer_id}#ACT#{activity_type}"
+
+
+def activity_count_pk(tenant_id: str, customer_id: str) -> str:
+    return f"T#{tenant_id}#C#{customer_id}#ACTCOUNT"
+
+
+def search_pk(tenant_id: str, word: str) -> str:
+    """Search index partition: the first character of the folded word."""
+    return f"T#{tenant_id}#S#{word[0]}"
+
+
+def search_sk(word: str, customer_id: str, account_number: str | None) -> str:
+    return f"{word}#{customer_id}#{account_number or ''}"
+
+
+def session_pk(tenant_id: str, token_hash: str) -> str:
+    return f"T#{tenant_id}#IMP#{token_hash}"
+
+
+RECOVERY_CODE_SK = "CODE#RECOVERY"
+RESET_TOKEN_SK = "CODE#RESET"
+# Profile ("#PROFILE"), accounts ("ACCT#") and codes ("CODE#") sort before this; payments ("PAY#") after.
+CUSTOMER_READ_END = "D"

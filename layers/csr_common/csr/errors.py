@@ -1,0 +1,68 @@
+"""Domain errors that the resolver turns into the error body of API.md, in one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ApiError(Exception):
+    status = 400
+    code = "bad_request"
+    message = "The request could not be processed."
+
+    def __init__(self, message: str | None = None, *, code: str | None = None, **details: Any) -> None:
+        self.message = message or type(self).message
+        self.code = code or type(self).code
+        self.details = details
+        super().__init__(self.message)
+
+    def body(self) -> dict[str, Any]:
+        return {"error": {"code": self.code, "message": self.message, "details": self.details}}
+
+
+class MalformedRequestError(ApiError):
+    status, code, message = 400, "malformed_request", "The request body is not valid JSON."
+
+
+class InvalidCursorError(ApiError):
+    status, code, message = 400, "invalid_cursor", "The cursor is not valid for this query."
+
+
+class UnauthorizedError(ApiError):
+    status, code, message = 401, "unauthorized", "A valid bearer token is required."
+
+
+class ForbiddenError(ApiError):
+    status, code, message = 403, "forbidden", "Your role does not allow this action."
+
+
+class NotFoundError(ApiError):
+    status, code, message = 404, "not_found", "Not found."
+
+
+class ConflictError(ApiError):
+    status, code, message = 409, "conflict", "The request conflicts with the current state."
+
+
+class PayloadTooLargeError(ApiError):
+    status, code, message = 413, "payload_too_large", "The request body is larger than 64 KiB."
+
+
+class ValidationFailedError(ApiError):
+    status, code, message = 422, "validation_error", "Some fields are missing or invalid."
+
+
+class LockedError(ApiError):
+    status, code, message = 423, "account_locked", "This account is locked."
+
+
+class DependencyUnavailableError(ApiError):
+    status, code, message = 503, "dependency_unavailable", "A service we depend on failed; retrying is safe."
+
+
+class ConcurrentChangeError(ConflictError):
+    code, message = "concurrent_change", "The record changed while this request ran; reload and retry."
+
+
+def customer_not_found() -> NotFoundError:
+    return NotFoundError("No customer with this id.")

@@ -1,0 +1,81 @@
+"""`Idempotency-Key` through Powertools' idempotency utility, scoped to the caller's tenant and route."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Header
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyPersistenceLayerError,
+    IdempotencyValidationError,
+)
+from pydantic import BaseModel
+
+from csr.auth import Caller
+from csr.errors import ConflictError, DependencyUnavailableError, ValidationFailedError
+from csr.settings import get_settings
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=128,
+        pattern=r"^[\x21-\x7e]+$",
+        description="A retry with the same key and body within 24 h returns the first response.",
+    ),
+]
+
+
+@lru_cache(maxsize=1)
+def _persistence() -> DynamoDBPersistenceLayer:
+    return DynamoDBPersistenceLayer(table_name=get_settings().idempotency_table_name)
+
+
+_CONFIG = IdempotencyConfig(
+    event_key_jmespath="scope",
+    payload_validation_jmespath="payload",
+    expires_after_seconds=24 * 3600,
+    raise_on_no_idempotency_key=True,
+)
+
+
+def run_idempotent(
+    caller: Caller, key: str | None, operation: str, payload: Any, action: Callable[[], BaseModel]
+) -> dict[str, Any]:
+    """Run `action` once per (tenant, operation, key); a retry gets the first answer back.
+
+    `payload` is what a retry must repeat; the same key with a different payload is refused.
+    The stored answer is `action`'s JSON form, which must never hold a secret.
+    """
+    if key is None:
+        return action().model_dump(mode="json")
+
+    def once(request: dict[str, Any]) -> dict[str, Any]:
+        return action().model_dump(mode="json")
+
+    guarded = idempotent_function(data_keyword_argument="request", persistence_store=_persistence(), config=_CONFIG)(
+        once
+    )
+    request = {"scope": [caller.tenant_id, operation, key], "payload": payload}
+    try:
+        result: dict[str, Any] = guarded(request=request)
+    except IdempotencyValidationError as exc:
+        raise ValidationFailedError(
+            "This Idempotency-Key was already used with a different request.", code="idempotency_key_reused"
+        ) from exc
+    except IdempotencyAlreadyInProgressError as exc:
+        raise ConflictError(
+            "A request with this Idempotency-Key is still being processed.", code="idempotency_in_progress"
+        ) from exc
+    except IdempotencyPersistenceLayerError as exc:
+        raise DependencyUnavailableError() from exc
+    return result

@@ -1,0 +1,50 @@
+"""Activity-log entries."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+
+class ActivityType(StrEnum):
+    CUSTOMER_CREATED = "customer_created"
+    PROFILE_UPDATED = "profile_updated"
+    ACCOUNT_ADDED = "account_added"
+    LOGIN_SUCCEEDED = "login_succeeded"
+    LOGIN_FAILED = "login_failed"
+    ACCOUNT_LOCKED = "account_locked"
+    ACCOUNT_UNLOCKED = "account_unlocked"
+    ACCOUNT_DEACTIVATED = "account_deactivated"
+    ACCOUNT_HIDDEN = "account_hidden"
+    PASSWORD_RESET_LINK_SENT = "password_reset_link_sent"
+    PASSWORD_RESET_COMPLETED = "password_reset_completed"
+    RECOVERY_CODE_GENERATED = "recovery_code_generated"
+    RECOVERY_CODE_REVOKED = "recovery_code_revoked"
+    RECOVERY_CODE_REDEEMED = "recovery_code_redeemed"
+    RECOVERY_CODE_FAILED = "recovery_code_failed"
+    IMPERSONATION_STARTED = "impersonation_started"
+    PAYMENT_CANCELLED = "payment_cancelled"
+    EMAIL_DELIVERED = "email_delivered"
+    EMAIL_BOUNCED = "email_bounced"
+    EMAIL_COMPLAINED = "email_complained"
+
+
+class Actor(BaseModel):
+    kind: Literal["customer", "csr", "system"]
+    id: str
+
+    @classmethod
+    def system(cls) -> Actor:
+        return cls(kind="system", id="system")
+
+
+class ActivityEntry(BaseModel):
+    """One line of the log. Never holds a password, token, code or full email address."""
+
+    at: str
+    type: ActivityType
+    actor: Actor
+    summary: str
+    details: dict[str, Any] = Field(default_factory=dict)

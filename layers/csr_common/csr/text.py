@@ -1,0 +1,30 @@
+"""Text folding shared by the search index and its queries."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_SEPARATORS = re.compile(r"[^0-9a-z]+")
+
+
+def fold(text: str) -> str:
+    """Lower-case with accents removed: `Hélène` and `helene` fold alike."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+def words(text: str) -> set[str]:
+    """The words of a field, split on spaces and punctuation."""
+    return {word for word in _SEPARATORS.split(fold(text)) if word}
+
+
+def words_and_whole(text: str) -> set[str]:
+    """Emails and ids also count as one word whole (`jean.tr` finds `jean.tremblay@example.org`)."""
+    return words(text) | {fold(text).strip()}
+
+
+def mask_email(email: str) -> str:
+    """`jean@example.com` -> `j***@example.com`: enough for a CSR to confirm, not enough to harvest."""
+    local, _, domain = email.partition("@")
+    return f"{local[:1]}***@{domain}"
