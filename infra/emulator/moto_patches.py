@@ -91,7 +91,7 @@ class _Moto:
         need(lambda: "self.all_items()" in source(self.table.query), "Table.query walking self.all_items()")
         need(lambda: callable(self.table.all_items), "Table.all_items")
         # Attributes set in __init__ can only be seen on an instance.
-        need(lambda: self._probe_table(), "Table attributes items/hash_key_attr/range_key_attr/stream_shard")
+        need(self._probe_table, "Table attributes items/hash_key_attr/range_key_attr/stream_shard")
         need(
             lambda: all(hasattr(self._probe_item(), a) for a in ("attrs", "hash_key", "range_key")),
             "Item attributes attrs/hash_key/range_key",
@@ -139,11 +139,11 @@ def _wrap(owner: Any, name: str, make: Callable[[Any], Callable[..., Any]]) -> N
 
 def _serial(call: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(call)
-    def __call__(self: Any, event_name: str, request: Any, **kwargs: Any) -> Any:
+    def serial_call(self: Any, event_name: str, request: Any, **kwargs: Any) -> Any:
         with _MOTO_LOCK:
             return call(self, event_name, request, **kwargs)
 
-    return __call__
+    return serial_call
 
 
 # --- 2. transactions back up only the items they touch ------------------------------------------------
@@ -205,7 +205,7 @@ class _ItemBackup:
                     key = op["Item"] if op_type == "Put" else op["Key"]
                     hash_key = moto.dynamo_type(key[table.hash_key_attr])
                     range_key = moto.dynamo_type(key[table.range_key_attr]) if table.range_key_attr else None
-                except Exception:  # noqa: BLE001, S112 - stock moto fails this op too, before any write
+                except Exception:  # noqa: S112 - stock moto fails this op too, before any write
                     continue
                 self._remember(table, hash_key, range_key)
 
@@ -215,10 +215,7 @@ class _ItemBackup:
             return  # stock moto rejects a second operation on one item before it writes
         # .get, never [], on table.items: it is a defaultdict and [] would add a partition.
         partition = table.items.get(hash_key)
-        if range_key is None:
-            old = partition
-        else:
-            old = partition.get(range_key) if partition is not None else None
+        old = partition if range_key is None or partition is None else partition.get(range_key)
         # Update mutates the stored Item in place, so keep a copy rather than a reference.
         self._items[slot] = (table, hash_key, range_key, partition is not None, copy.deepcopy(old))
         shard = table.stream_shard

@@ -87,12 +87,21 @@ def paginate(call: Call, operation: str, **params: Any) -> None:
     raise AssertionError("pagination did not end")
 
 
-def script(call: Call) -> None:  # noqa: PLR0915 - one long, linear script is the point
+def script(call: Call) -> None:
     """A fixed sequence of DynamoDB calls; every answer is recorded by ``call``."""
     customers = [f"CUST#{c:03d}" for c in range(6)]
     for c, cid in enumerate(customers):
-        call("put_item", **put(cid, "PROFILE", name=S(f"Customer {c}"), version=N(1),
-                               gsi1pk=S("PROFILES"), gsi1sk=S(f"name#{c:03d}")))  # fmt: skip
+        call(
+            "put_item",
+            **put(
+                cid,
+                "PROFILE",
+                name=S(f"Customer {c}"),
+                version=N(1),
+                gsi1pk=S("PROFILES"),
+                gsi1sk=S(f"name#{c:03d}"),
+            ),
+        )
         for o in range(4):
             status = "open" if (c + o) % 2 else "closed"
             item = put(
@@ -113,40 +122,88 @@ def script(call: Call) -> None:  # noqa: PLR0915 - one long, linear script is th
     # Conditional puts and updates.
     not_exists = {"ConditionExpression": "attribute_not_exists(pk)"}
     call("put_item", **put(customers[0], "PROFILE", name=S("dup")), **not_exists)
-    call("put_item", **put(customers[1], "PROFILE", name=S("dup")), **not_exists,
-         ReturnValuesOnConditionCheckFailure="ALL_OLD")  # fmt: skip
+    call(
+        "put_item",
+        **put(customers[1], "PROFILE", name=S("dup")),
+        **not_exists,
+        ReturnValuesOnConditionCheckFailure="ALL_OLD",
+    )
     call("put_item", **put("CUST#100", "PROFILE", name=S("new"), version=N(1)), **not_exists)
-    call("put_item", **put("CUST#100", "PROFILE", name=S("renamed"), version=N(2)),
-         ConditionExpression="version = :v", ExpressionAttributeValues={":v": N(1)}, ReturnValues="ALL_OLD")  # fmt: skip
-    call("put_item", **put("CUST#100", "PROFILE", name=S("stale")),
-         ConditionExpression="version = :v", ExpressionAttributeValues={":v": N(1)})  # fmt: skip
+    call(
+        "put_item",
+        **put("CUST#100", "PROFILE", name=S("renamed"), version=N(2)),
+        ConditionExpression="version = :v",
+        ExpressionAttributeValues={":v": N(1)},
+        ReturnValues="ALL_OLD",
+    )
+    call(
+        "put_item",
+        **put("CUST#100", "PROFILE", name=S("stale")),
+        ConditionExpression="version = :v",
+        ExpressionAttributeValues={":v": N(1)},
+    )
     bump = {
         "TableName": TABLE,
         "UpdateExpression": "SET version = version + :one",
         "ConditionExpression": "version = :v",
     }
-    call("update_item", **bump, Key=key(customers[2], "PROFILE"),
-         ExpressionAttributeValues={":one": N(1), ":v": N(1)}, ReturnValues="ALL_NEW")  # fmt: skip
-    call("update_item", **bump, Key=key(customers[2], "PROFILE"),
-         ExpressionAttributeValues={":one": N(1), ":v": N(1)},
-         ReturnValuesOnConditionCheckFailure="ALL_OLD")  # fmt: skip
-    call("update_item", **bump, Key=key(customers[2], "PROFILE"),
-         ExpressionAttributeValues={":one": N(1), ":v": N(2)}, ReturnValues="UPDATED_OLD")  # fmt: skip
-    call("update_item", TableName=TABLE, Key=key(customers[3], "ORDER#2024-01-13"),
-         UpdateExpression="ADD amount :d, tags :t SET details.#l = list_append(details.#l, :l) REMOVE note",
-         ExpressionAttributeNames={"#l": "lines"},
-         ExpressionAttributeValues={":d": N(5), ":t": {"SS": ["added"]}, ":l": {"L": [S("y")]}},
-         ReturnValues="UPDATED_NEW")  # fmt: skip
+    call(
+        "update_item",
+        **bump,
+        Key=key(customers[2], "PROFILE"),
+        ExpressionAttributeValues={":one": N(1), ":v": N(1)},
+        ReturnValues="ALL_NEW",
+    )
+    call(
+        "update_item",
+        **bump,
+        Key=key(customers[2], "PROFILE"),
+        ExpressionAttributeValues={":one": N(1), ":v": N(1)},
+        ReturnValuesOnConditionCheckFailure="ALL_OLD",
+    )
+    call(
+        "update_item",
+        **bump,
+        Key=key(customers[2], "PROFILE"),
+        ExpressionAttributeValues={":one": N(1), ":v": N(2)},
+        ReturnValues="UPDATED_OLD",
+    )
+    call(
+        "update_item",
+        TableName=TABLE,
+        Key=key(customers[3], "ORDER#2024-01-13"),
+        UpdateExpression="ADD amount :d, tags :t SET details.#l = list_append(details.#l, :l) REMOVE note",
+        ExpressionAttributeNames={"#l": "lines"},
+        ExpressionAttributeValues={":d": N(5), ":t": {"SS": ["added"]}, ":l": {"L": [S("y")]}},
+        ReturnValues="UPDATED_NEW",
+    )
     # Moves an order from STATUS#closed to STATUS#open in the GSI.
-    call("update_item", TableName=TABLE, Key=key(customers[0], "ORDER#2024-01-10"),
-         UpdateExpression="SET #s = :s, gsi1pk = :g", ExpressionAttributeNames={"#s": "status"},
-         ExpressionAttributeValues={":s": S("open"), ":g": S("STATUS#open")}, ReturnValues="ALL_OLD")  # fmt: skip
-    call("update_item", TableName=TABLE, Key=key("CUST#200", "PROFILE"),
-         UpdateExpression="SET #n = :n", ExpressionAttributeNames={"#n": "name"},
-         ExpressionAttributeValues={":n": S("upserted")}, ReturnValues="ALL_NEW")  # fmt: skip
-    call("update_item", TableName=TABLE, Key=key("CUST#201", "PROFILE"),
-         UpdateExpression="SET version = :v", ConditionExpression="attribute_exists(pk)",
-         ExpressionAttributeValues={":v": N(1)})  # fmt: skip
+    call(
+        "update_item",
+        TableName=TABLE,
+        Key=key(customers[0], "ORDER#2024-01-10"),
+        UpdateExpression="SET #s = :s, gsi1pk = :g",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":s": S("open"), ":g": S("STATUS#open")},
+        ReturnValues="ALL_OLD",
+    )
+    call(
+        "update_item",
+        TableName=TABLE,
+        Key=key("CUST#200", "PROFILE"),
+        UpdateExpression="SET #n = :n",
+        ExpressionAttributeNames={"#n": "name"},
+        ExpressionAttributeValues={":n": S("upserted")},
+        ReturnValues="ALL_NEW",
+    )
+    call(
+        "update_item",
+        TableName=TABLE,
+        Key=key("CUST#201", "PROFILE"),
+        UpdateExpression="SET version = :v",
+        ConditionExpression="attribute_exists(pk)",
+        ExpressionAttributeValues={":v": N(1)},
+    )
     call("get_item", TableName=TABLE, Key=key("CUST#201", "PROFILE"))  # a miss (moto adds an empty partition)
     call("get_item", TableName=TABLE, Key=key(customers[2], "PROFILE"))
     call("get_item", TableName=TABLE, Key=key(customers[3], "ORDER#2024-01-13"), ConsistentRead=True)
@@ -169,69 +226,143 @@ def script(call: Call) -> None:  # noqa: PLR0915 - one long, linear script is th
         for pk, sk in keys:
             call("get_item", TableName=TABLE, Key=key(pk, sk))
 
-    call("transact_write_items", TransactItems=[
-        {"Put": put(customers[4], "ORDER#2024-05-14", amount=N(99), status=S("open"),
-                    gsi1pk=S("STATUS#open"), gsi1sk=S("2024-05#" + customers[4]))},
-        update(customers[4], "PROFILE", "SET version = version + :one", {":one": N(1)}),
-        delete(customers[4], "NOTE#0"),
-        check(customers[4], "NOTE#1", "attribute_exists(pk)"),
-    ])  # fmt: skip
+    call(
+        "transact_write_items",
+        TransactItems=[
+            {
+                "Put": put(
+                    customers[4],
+                    "ORDER#2024-05-14",
+                    amount=N(99),
+                    status=S("open"),
+                    gsi1pk=S("STATUS#open"),
+                    gsi1sk=S("2024-05#" + customers[4]),
+                )
+            },
+            update(customers[4], "PROFILE", "SET version = version + :one", {":one": N(1)}),
+            delete(customers[4], "NOTE#0"),
+            check(customers[4], "NOTE#1", "attribute_exists(pk)"),
+        ],
+    )
     reads((customers[4], "ORDER#2024-05-14"), (customers[4], "PROFILE"), (customers[4], "NOTE#0"))
     cancelled_mid = [
-        {"Put": put("CUST#300", "PROFILE", name=S("must vanish"), gsi1pk=S("PROFILES"), gsi1sk=S("name#300"))},
-        update(customers[5], "PROFILE", "SET #n = :n, version = version + :one",
-               {":n": S("must be restored"), ":one": N(1)}, ExpressionAttributeNames={"#n": "name"}),
+        {
+            "Put": put(
+                "CUST#300", "PROFILE", name=S("must vanish"), gsi1pk=S("PROFILES"), gsi1sk=S("name#300")
+            )
+        },
+        update(
+            customers[5],
+            "PROFILE",
+            "SET #n = :n, version = version + :one",
+            {":n": S("must be restored"), ":one": N(1)},
+            ExpressionAttributeNames={"#n": "name"},
+        ),
         check(customers[5], "NOTE#1", "attribute_not_exists(pk)"),
         delete(customers[5], "ORDER#2024-01-15"),
-    ]  # fmt: skip
+    ]
     call("transact_write_items", TransactItems=cancelled_mid)
     reads(("CUST#300", "PROFILE"), (customers[5], "PROFILE"), (customers[5], "ORDER#2024-01-15"))
-    call("transact_write_items", TransactItems=[
-        check(customers[0], "PROFILE", "version = :v", ExpressionAttributeValues={":v": N(7)},
-              ReturnValuesOnConditionCheckFailure="ALL_OLD"),
-        {"Put": put(customers[0], "ORDER#2024-09-10", amount=N(1))},
-        update(customers[1], "ORDER#2024-01-11", "SET amount = :a", {":a": N(0)}),
-        update("CUST#301", "PROFILE", "SET version = :v", {":v": N(1)}),  # would create an item
-        delete(customers[1], "NOTE#1"),
-    ])  # fmt: skip
-    reads((customers[0], "ORDER#2024-09-10"), (customers[1], "ORDER#2024-01-11"), ("CUST#301", "PROFILE"),
-          (customers[1], "NOTE#1"))  # fmt: skip
-    call("transact_write_items", TransactItems=[  # two failures
-        {"Put": put(customers[2], "PROFILE", name=S("x")) | not_exists},
-        update(customers[2], "NOTE#0", "SET t = :t", {":t": S("x")}, ConditionExpression="attribute_not_exists(pk)",
-               ReturnValuesOnConditionCheckFailure="ALL_OLD"),
-        {"Put": put("CUST#302", "X", a=N(1))},
-    ])  # fmt: skip
+    call(
+        "transact_write_items",
+        TransactItems=[
+            check(
+                customers[0],
+                "PROFILE",
+                "version = :v",
+                ExpressionAttributeValues={":v": N(7)},
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            ),
+            {"Put": put(customers[0], "ORDER#2024-09-10", amount=N(1))},
+            update(customers[1], "ORDER#2024-01-11", "SET amount = :a", {":a": N(0)}),
+            update("CUST#301", "PROFILE", "SET version = :v", {":v": N(1)}),  # would create an item
+            delete(customers[1], "NOTE#1"),
+        ],
+    )
+    reads(
+        (customers[0], "ORDER#2024-09-10"),
+        (customers[1], "ORDER#2024-01-11"),
+        ("CUST#301", "PROFILE"),
+        (customers[1], "NOTE#1"),
+    )
+    call(
+        "transact_write_items",
+        TransactItems=[  # two failures
+            {"Put": put(customers[2], "PROFILE", name=S("x")) | not_exists},
+            update(
+                customers[2],
+                "NOTE#0",
+                "SET t = :t",
+                {":t": S("x")},
+                ConditionExpression="attribute_not_exists(pk)",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            ),
+            {"Put": put("CUST#302", "X", a=N(1))},
+        ],
+    )
     reads((customers[2], "PROFILE"), (customers[2], "NOTE#0"), ("CUST#302", "X"))
-    call("transact_write_items", TransactItems=[  # two operations on one item: ValidationException
-        {"Put": put("CUST#303", "PROFILE", name=S("first"))},
-        update(customers[3], "PROFILE", "SET version = :v", {":v": N(50)}),
-        update(customers[3], "PROFILE", "SET version = :v", {":v": N(51)}),
-    ])  # fmt: skip
+    call(
+        "transact_write_items",
+        TransactItems=[  # two operations on one item: ValidationException
+            {"Put": put("CUST#303", "PROFILE", name=S("first"))},
+            update(customers[3], "PROFILE", "SET version = :v", {":v": N(50)}),
+            update(customers[3], "PROFILE", "SET version = :v", {":v": N(51)}),
+        ],
+    )
     reads(("CUST#303", "PROFILE"), (customers[3], "PROFILE"))
-    call("transact_write_items", TransactItems=[  # a table that does not exist
-        {"Put": put("CUST#304", "PROFILE", name=S("x"))},
-        {"Delete": {"TableName": "no-such-table", "Key": key("a", "b")}},
-    ])  # fmt: skip
+    call(
+        "transact_write_items",
+        TransactItems=[  # a table that does not exist
+            {"Put": put("CUST#304", "PROFILE", name=S("x"))},
+            {"Delete": {"TableName": "no-such-table", "Key": key("a", "b")}},
+        ],
+    )
     reads(
         ("CUST#304", "PROFILE"),
     )
-    call("transact_write_items", TransactItems=[
-        {"Put": put(customers[1], "PROFILE", name=S("replaced"), version=N(9), gsi1pk=S("PROFILES"),
-                    gsi1sk=S("name#001b"))},
-        update(customers[1], "ORDER#2024-02-11", "ADD amount :d", {":d": N(-3)},
-               ConditionExpression="amount > :z", ExpressionAttributeValues={":d": N(-3), ":z": N(0)}),
-        delete(customers[1], "NOTE#0", ConditionExpression="attribute_exists(#t)",
-               ExpressionAttributeNames={"#t": "text"}),
-    ])  # fmt: skip
+    call(
+        "transact_write_items",
+        TransactItems=[
+            {
+                "Put": put(
+                    customers[1],
+                    "PROFILE",
+                    name=S("replaced"),
+                    version=N(9),
+                    gsi1pk=S("PROFILES"),
+                    gsi1sk=S("name#001b"),
+                )
+            },
+            update(
+                customers[1],
+                "ORDER#2024-02-11",
+                "ADD amount :d",
+                {":d": N(-3)},
+                ConditionExpression="amount > :z",
+                ExpressionAttributeValues={":d": N(-3), ":z": N(0)},
+            ),
+            delete(
+                customers[1],
+                "NOTE#0",
+                ConditionExpression="attribute_exists(#t)",
+                ExpressionAttributeNames={"#t": "text"},
+            ),
+        ],
+    )
     reads((customers[1], "PROFILE"), (customers[1], "ORDER#2024-02-11"), (customers[1], "NOTE#0"))
     call("scan", TableName=TABLE)
 
     # Deletes.
     call("delete_item", TableName=TABLE, Key=key(customers[0], "NOTE#1"), ReturnValues="ALL_OLD")
-    call("delete_item", TableName=TABLE, Key=key(customers[0], "NOTE#0"),
-         ConditionExpression="#t = :t", ExpressionAttributeNames={"#t": "text"},
-         ExpressionAttributeValues={":t": S("wrong")}, ReturnValuesOnConditionCheckFailure="ALL_OLD")  # fmt: skip
+    call(
+        "delete_item",
+        TableName=TABLE,
+        Key=key(customers[0], "NOTE#0"),
+        ConditionExpression="#t = :t",
+        ExpressionAttributeNames={"#t": "text"},
+        ExpressionAttributeValues={":t": S("wrong")},
+        ReturnValuesOnConditionCheckFailure="ALL_OLD",
+    )
     call("delete_item", TableName=TABLE, Key=key("CUST#999", "NOTHING"), ReturnValues="ALL_OLD")
 
     # Base-table queries.
@@ -253,18 +384,36 @@ def script(call: Call) -> None:  # noqa: PLR0915 - one long, linear script is th
     call("query", **q(**on(customers[3], "sk <= :a", **{":a": S("ORDER#2024-02-13")}), ConsistentRead=True))
     call("query", **q(**on(customers[4]), ScanIndexForward=False, Limit=3))
     paginate(call, "query", **q(**on(customers[5]), Limit=2))
-    paginate(call, "query", **q(**on(customers[1], "begins_with(sk, :p)", **{":p": S("ORDER#")}),
-                                ScanIndexForward=False, Limit=3))  # fmt: skip
+    paginate(
+        call,
+        "query",
+        **q(
+            **on(customers[1], "begins_with(sk, :p)", **{":p": S("ORDER#")}), ScanIndexForward=False, Limit=3
+        ),
+    )
     base_filter = on(customers[2], "begins_with(sk, :p)", **{":p": S("ORDER#"), ":min": N(21)})
     call("query", **q(**base_filter, FilterExpression="amount >= :min"))
     paginate(call, "query", **q(**base_filter, FilterExpression="amount >= :min", Limit=1))
     call("query", **q(**on(customers[0]), Select="COUNT"))
-    call("query", **q(**on(customers[0], "begins_with(sk, :p)", **{":p": S("ORDER#"), ":s": S("open")}),
-                      Select="COUNT", FilterExpression="#s = :s", ExpressionAttributeNames={"#s": "status"}))  # fmt: skip
+    call(
+        "query",
+        **q(
+            **on(customers[0], "begins_with(sk, :p)", **{":p": S("ORDER#"), ":s": S("open")}),
+            Select="COUNT",
+            FilterExpression="#s = :s",
+            ExpressionAttributeNames={"#s": "status"},
+        ),
+    )
     call("query", **q(**on(customers[3]), ProjectionExpression="sk, amount, details.lines[0]"))
-    call("query", **q(KeyConditions={"pk": {"ComparisonOperator": "EQ", "AttributeValueList": [S(customers[4])]},
-                                     "sk": {"ComparisonOperator": "BEGINS_WITH",
-                                            "AttributeValueList": [S("ORDER#")]}}))  # fmt: skip
+    call(
+        "query",
+        **q(
+            KeyConditions={
+                "pk": {"ComparisonOperator": "EQ", "AttributeValueList": [S(customers[4])]},
+                "sk": {"ComparisonOperator": "BEGINS_WITH", "AttributeValueList": [S("ORDER#")]},
+            }
+        ),
+    )
     call("query", **q(**on(customers[0]), ExclusiveStartKey=key(customers[0], "NOTE#0")))
 
     # GSI queries.
@@ -386,8 +535,10 @@ def test_patched_moto_answers_byte_identically_to_stock_moto(patched: None) -> N
     assert codes.count("TransactionCanceledException") >= 4
     assert "ConditionalCheckFailedException" in codes
     assert "ValidationException" in codes
-    assert any(a["call"] == "query" and a["params"].get("IndexName") and a.get("ok", {}).get("Items")
-               for a in answers)  # fmt: skip
+    assert any(
+        a["call"] == "query" and a["params"].get("IndexName") and a.get("ok", {}).get("Items")
+        for a in answers
+    )
     assert any("LastEvaluatedKey" in a.get("ok", {}) for a in answers)
 
 
@@ -428,10 +579,32 @@ def test_missing_moto_internals_raise_runtime_error(patched: None, monkeypatch: 
         apply_moto_patches()
 
 
-def test_concurrent_conditional_updates_have_exactly_one_winner(client: Any) -> None:
+def race_one_conditional_update(client: Any, threads: int, **update: Any) -> tuple[list[int], list[str]]:
+    """``threads`` threads send the same conditional update at once; returns (winners, error codes)."""
     from botocore.exceptions import ClientError
 
-    threads_per_trial = 20
+    winners: list[int] = []
+    errors: list[str] = []
+    barrier = threading.Barrier(threads)
+
+    def race(me: int) -> None:
+        values = update["ExpressionAttributeValues"] | {":me": N(me)}
+        barrier.wait()
+        try:
+            client.update_item(TableName=TABLE, **(update | {"ExpressionAttributeValues": values}))
+            winners.append(me)
+        except ClientError as exc:
+            errors.append(exc.response["Error"]["Code"])
+
+    workers = [threading.Thread(target=race, args=(i,)) for i in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return winners, errors
+
+
+def test_concurrent_conditional_updates_have_exactly_one_winner(client: Any) -> None:
     client.put_item(TableName=TABLE, Item={**key("COUNTER", "C"), "version": N(0)})
     interval = sys.getswitchinterval()
     sys.setswitchinterval(1e-5)  # switch threads often: stock moto then loses this race in ~40% of trials
@@ -439,33 +612,22 @@ def test_concurrent_conditional_updates_have_exactly_one_winner(client: Any) -> 
         for trial in range(20):
             # Even trials: create-if-absent; odd trials: optimistic version check.
             if trial % 2 == 0:
-                params = {"Key": key("RACE", str(trial)), "ConditionExpression": "attribute_not_exists(pk)"}
+                item_key = key("RACE", str(trial))
+                condition, values = "attribute_not_exists(pk)", {":next": N(1)}
             else:
-                params = {"Key": key("COUNTER", "C"), "ConditionExpression": "version = :v"}
-            winners: list[int] = []
-            barrier = threading.Barrier(threads_per_trial)
-
-            def race(me: int, params: dict[str, Any] = params, winners: list[int] = winners) -> None:
-                barrier.wait()
-                try:
-                    client.update_item(
-                        TableName=TABLE,
-                        UpdateExpression="SET version = :next, winner = :me",
-                        ExpressionAttributeValues={":next": N(trial // 2 + 1), ":me": N(me)}
-                        | ({":v": N(trial // 2)} if trial % 2 else {}),
-                        **params,
-                    )
-                    winners.append(me)
-                except ClientError as exc:
-                    assert exc.response["Error"]["Code"] == "ConditionalCheckFailedException"
-
-            threads = [threading.Thread(target=race, args=(i,)) for i in range(threads_per_trial)]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
+                item_key = key("COUNTER", "C")
+                condition, values = "version = :v", {":v": N(trial // 2), ":next": N(trial // 2 + 1)}
+            winners, errors = race_one_conditional_update(
+                client,
+                20,
+                Key=item_key,
+                UpdateExpression="SET version = :next, winner = :me",
+                ConditionExpression=condition,
+                ExpressionAttributeValues=values,
+            )
             assert len(winners) == 1, f"trial {trial}: {len(winners)} winners"
-            stored = client.get_item(TableName=TABLE, Key=params["Key"])["Item"]
+            assert errors == ["ConditionalCheckFailedException"] * 19
+            stored = client.get_item(TableName=TABLE, Key=item_key)["Item"]
             assert stored["winner"] == N(winners[0])
     finally:
         sys.setswitchinterval(interval)
@@ -615,10 +777,16 @@ def test_cancelled_transaction_leaves_no_stream_records(client: Any) -> None:
                         "ExpressionAttributeValues": {":n": N(2)},
                     }
                 },
-                {"Delete": {"TableName": "streamed", "Key": {"pk": S("a")}, "ConditionExpression": "n = :n",
-                            "ExpressionAttributeValues": {":n": N(1)}}},
+                {
+                    "Delete": {
+                        "TableName": "streamed",
+                        "Key": {"pk": S("a")},
+                        "ConditionExpression": "n = :n",
+                        "ExpressionAttributeValues": {":n": N(1)},
+                    }
+                },
             ]
-        )  # fmt: skip
+        )
     client.transact_write_items(TransactItems=[{"Put": {"TableName": "streamed", "Item": {"pk": S("c")}}}])
 
     streams = boto3.client("dynamodbstreams", region_name=REGION)

@@ -72,3 +72,9 @@ RECOVERY_CODE_SK = "CODE#RECOVERY"
 RESET_TOKEN_SK = "CODE#RESET"
 # Profile ("#PROFILE"), accounts ("ACCT#") and codes ("CODE#") sort before this; payments ("PAY#") after.
 CUSTOMER_READ_END = "D"
+
+
+def email_message_pk(message_id: str) -> str:
+    """Which tenant and customer an SES message was sent for, so that its delivery events find them.
+    SES events carry no tenant, and SES message ids are unique across tenants."""
+    return f"EMAIL#{message_id}"
