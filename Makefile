@@ -31,5 +31,9 @@ cfn-lint: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q
 
+# The deploy-ready artifact for the template's runtime and architecture (see README: Deploy).
+package: $(STAMP)
+	$(BIN)/python -m infra.package --arch arm64 --python 3.13
+
 clean:
 	rm -rf $(VENV) .aws-sam build dist

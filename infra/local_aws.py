@@ -48,6 +48,12 @@ def import_paths() -> list[str]:
     return [str(template.ROOT / "layers" / "csr_common")] + [str(f.code_dir) for f in template.functions()]
 
 
+def add_import_paths() -> None:
+    for path in import_paths():
+        if path not in sys.path:
+            sys.path.insert(0, path)
+
+
 class LocalAws:
     """Starts moto, applies the emulator patches and builds the resources of template.yaml."""
 
@@ -59,9 +65,7 @@ class LocalAws:
         os.environ.update(function_environment())
         if self.password_hash_log2_n is not None:
             os.environ["PASSWORD_HASH_LOG2_N"] = str(self.password_hash_log2_n)
-        for path in import_paths():
-            if path not in sys.path:
-                sys.path.insert(0, path)
+        add_import_paths()
         apply_moto_patches()
         self.mock.start()
         self.create_resources()

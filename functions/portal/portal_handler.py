@@ -7,12 +7,18 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from csr.auth import Role
 from csr.http import ConsoleResolver
+from csr.models.access import LoginRequest, LoginResponse
 from csr.models.common import SessionToken
 from csr.models.customers import ImpersonationSession
 from csr.observability import logger, metrics, tracer
-from csr.services import customers
+from csr.services import access, customers
 
 app = ConsoleResolver(roles={Role.PORTAL})
+
+
+@app.post("/portal/login")
+def handle_login(body: LoginRequest) -> LoginResponse:
+    return access.log_in(app.caller(), body)
 
 
 @app.get("/portal/impersonation/<session_token>")

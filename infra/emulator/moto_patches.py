@@ -82,10 +82,7 @@ class _Moto:
             "module global `copy` in moto.dynamodb.models",
         )
         need(
-            lambda: (
-                {"hash_key", "index_name", "hash_key_conditions"}
-                <= set(inspect.signature(self.table.query).parameters)
-            ),
+            lambda: {"hash_key", "index_name", "hash_key_conditions"} <= self._query_parameters(),
             "Table.query(hash_key, ..., index_name, ..., hash_key_conditions)",
         )
         need(lambda: "self.all_items()" in source(self.table.query), "Table.query walking self.all_items()")
@@ -100,6 +97,9 @@ class _Moto:
             raise RuntimeError(
                 "moto_patches: moto internals missing or changed (moto upgraded?): " + "; ".join(missing)
             )
+
+    def _query_parameters(self) -> set[str]:
+        return set(inspect.signature(self.table.query).parameters)
 
     def _probe_table(self) -> bool:
         schema = [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}]

@@ -60,8 +60,9 @@ def search_pk(tenant_id: str, word: str) -> str:
     return f"T#{tenant_id}#S#{word[0]}"
 
 
-def search_sk(word: str, customer_id: str, account_number: str | None) -> str:
-    return f"{word}#{customer_id}#{account_number or ''}"
+def search_sk(word: str, customer_id: str) -> str:
+    """One item per (word, customer): a search loads the customer and checks each account itself."""
+    return f"{word}#{customer_id}"
 
 
 def session_pk(tenant_id: str, token_hash: str) -> str:

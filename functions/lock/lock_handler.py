@@ -1,0 +1,42 @@
+"""Portal access from the CSR console: lock, unlock, deactivate, hide."""
+
+from typing import Any
+
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from csr.auth import CSR_ROLES
+from csr.http import ConsoleResolver
+from csr.models.access import DeactivateRequest, DeactivateResponse, LockRequest, PortalStatusResponse
+from csr.models.common import CustomerId
+from csr.observability import logger, metrics, tracer
+from csr.services import access
+
+app = ConsoleResolver(roles=CSR_ROLES)
+
+
+@app.post("/customers/<customer_id>/lock")
+def handle_lock_account(customer_id: CustomerId, body: LockRequest) -> PortalStatusResponse:
+    return access.lock(app.caller(), customer_id, body)
+
+
+@app.post("/customers/<customer_id>/unlock")
+def handle_unlock_account(customer_id: CustomerId) -> PortalStatusResponse:
+    return access.unlock(app.caller(), customer_id)
+
+
+@app.post("/customers/<customer_id>/deactivate")
+def handle_deactivate_account(customer_id: CustomerId, body: DeactivateRequest) -> DeactivateResponse:
+    return access.deactivate(app.caller(), customer_id, body)
+
+
+@app.post("/customers/<customer_id>/hide")
+def handle_hide_account(customer_id: CustomerId) -> PortalStatusResponse:
+    return access.hide(app.caller(), customer_id)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,111 @@
+"""The portal-status state machine of API.md, and what a login attempt does to a portal account.
+
+Pure functions over `PortalState`: no AWS, no clock (the moment is passed in), so every cell of the
+transition table is tested without DynamoDB.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from csr.models.customers import LockReason, PortalState, PortalStatus
+
+MAX_FAILED_LOGINS = 10
+
+LOCKED_STATUSES = frozenset({PortalStatus.LOCKED, PortalStatus.PERMANENT_LOCK, PortalStatus.HIDDEN})
+
+
+class Transition(StrEnum):
+    LOCK = "lock"
+    UNLOCK = "unlock"
+    DEACTIVATE = "deactivate"
+    HIDE = "hide"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a transition may not happen: the 409 code of API.md's table and a sentence a CSR can read."""
+
+    code: str
+    message: str
+
+
+NOT_ENROLLED = Refusal("not_enrolled", "This customer has no portal account.")
+NOT_LOCKED = Refusal("not_locked", "The portal account is not locked.")
+ALREADY_LOCKED = Refusal("already_locked", "The portal account is already locked.")
+ALREADY_DEACTIVATED = Refusal("already_deactivated", "The portal account is already deactivated.")
+ALREADY_HIDDEN = Refusal("already_hidden", "The portal account is already hidden.")
+
+_S = PortalStatus
+_T = Transition
+
+# API.md's table: from status, by route, the new status or the refusal.
+TRANSITIONS: dict[PortalStatus, dict[Transition, PortalStatus | Refusal]] = {
+    _S.UNENROLLED: {_T.LOCK: NOT_ENROLLED, _T.UNLOCK: NOT_ENROLLED, _T.DEACTIVATE: NOT_ENROLLED, _T.HIDE: NOT_ENROLLED},
+    _S.ENROLLED: {_T.LOCK: _S.LOCKED, _T.UNLOCK: NOT_LOCKED, _T.DEACTIVATE: _S.PERMANENT_LOCK, _T.HIDE: _S.HIDDEN},
+    _S.LOCKED: {_T.LOCK: ALREADY_LOCKED, _T.UNLOCK: _S.ENROLLED, _T.DEACTIVATE: _S.PERMANENT_LOCK, _T.HIDE: _S.HIDDEN},
+    _S.PERMANENT_LOCK: {
+        _T.LOCK: ALREADY_LOCKED, _T.UNLOCK: _S.ENROLLED, _T.DEACTIVATE: ALREADY_DEACTIVATED, _T.HIDE: _S.HIDDEN,
+    },
+    _S.HIDDEN: {
+        _T.LOCK: ALREADY_LOCKED, _T.UNLOCK: _S.ENROLLED, _T.DEACTIVATE: ALREADY_DEACTIVATED, _T.HIDE: ALREADY_HIDDEN,
+    },
+}
+
+# The lock reason each locking route records; `lock` records the CSR's own reason instead.
+_ROUTE_LOCK_REASON = {_T.DEACTIVATE: LockReason.DEACTIVATED, _T.HIDE: LockReason.HIDDEN}
+
+
+def transition(
+    state: PortalState, route: Transition, at: str, reason: LockReason | None = None
+) -> PortalState | Refusal:
+    """The portal state after `route` at time `at`, or why it is refused. `reason` is the lock route's."""
+    target = TRANSITIONS[state.status][route]
+    if isinstance(target, Refusal):
+        return target
+    if target is PortalStatus.ENROLLED:
+        return state.model_copy(
+            update={"status": target, "failed_login_count": 0, "lock_reason": None, "locked_at": None}
+        )
+    lock_reason = reason if route is Transition.LOCK else _ROUTE_LOCK_REASON[route]
+    return state.model_copy(update={"status": target, "lock_reason": lock_reason, "locked_at": at})
+
+
+class LoginOutcome(StrEnum):
+    SUCCEEDED = "succeeded"  # 200
+    WRONG_PASSWORD = "wrong_password"  # 401, counted
+    ACCOUNT_LOCKED = "account_locked"  # 423: right password, locked account
+    NOT_ENROLLED = "not_enrolled"  # 401 like an unknown email, nothing recorded
+
+
+@dataclass(frozen=True)
+class LoginAttempt:
+    outcome: LoginOutcome
+    state: PortalState
+    locked_now: bool = False
+
+
+def attempt_login(state: PortalState, password_ok: bool, at: str) -> LoginAttempt:
+    """What one login attempt does to the portal account.
+
+    A wrong password always counts, whatever the status, so that a CSR sees attempts against a locked
+    account too; only an `enrolled` account reaching MAX_FAILED_LOGINS becomes locked. A right password
+    on a locked account changes nothing: it neither counts as a failure nor resets the count.
+    """
+    if state.status is PortalStatus.UNENROLLED:
+        return LoginAttempt(LoginOutcome.NOT_ENROLLED, state)
+    if not password_ok:
+        count = state.failed_login_count + 1
+        failed = state.model_copy(update={"failed_login_count": count})
+        if state.status is PortalStatus.ENROLLED and count >= MAX_FAILED_LOGINS:
+            locked = failed.model_copy(
+                update={"status": PortalStatus.LOCKED, "lock_reason": LockReason.FAILED_LOGINS, "locked_at": at}
+            )
+            return LoginAttempt(LoginOutcome.WRONG_PASSWORD, locked, locked_now=True)
+        return LoginAttempt(LoginOutcome.WRONG_PASSWORD, failed)
+    if state.status in LOCKED_STATUSES:
+        return LoginAttempt(LoginOutcome.ACCOUNT_LOCKED, state)
+    return LoginAttempt(
+        LoginOutcome.SUCCEEDED, state.model_copy(update={"failed_login_count": 0, "last_access_at": at})
+    )

@@ -1,0 +1,208 @@
+"""Portal access use cases: lock, unlock, deactivate, hide (CSR console) and login (portal).
+
+Each change re-reads the customer and decides again on a version conflict (a failed login bumping the
+count must not turn a CSR's lock into a 409); after MAX_ATTEMPTS conflicting writes it gives up with 409
+`concurrent_change`, having written nothing.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import TypeVar
+
+from csr import clock
+from csr.auth import Caller, Role, require_role
+from csr.data import customers as customer_store
+from csr.data import keys
+from csr.data.dynamo import Transaction
+from csr.errors import ConcurrentChangeError, ConflictError, LockedError, UnauthorizedError
+from csr.models.access import (
+    DeactivateRequest,
+    DeactivateResponse,
+    LockRequest,
+    LoginRequest,
+    LoginResponse,
+    PortalStatusResponse,
+)
+from csr.models.activity import ActivityEntry, ActivityType, Actor
+from csr.models.customers import OPEN_PAYMENT_STATUSES, Customer, LockReason, Payment, PaymentStatus
+from csr.passwords import verify_password
+from csr.rules import portal
+from csr.rules.portal import LoginOutcome, Refusal, Transition
+from csr.services.customers import csr_actor, entry, load_customer, payments_of, save
+
+MAX_ATTEMPTS = 25
+SUPERVISOR_ONLY = frozenset({Role.CSR_SUPERVISOR})
+
+T = TypeVar("T")
+
+
+def _retrying(attempt: Callable[[], T]) -> T:
+    """Run `attempt` (read, decide, conditional write) until no concurrent change defeats it."""
+    for tries in range(MAX_ATTEMPTS):
+        try:
+            return attempt()
+        except ConcurrentChangeError:
+            # Jittered backoff spreads racing writers apart (full jitter, capped at 50 ms).
+            time.sleep(random.uniform(0, min(0.05, 0.002 * 2**tries)))  # noqa: S311 - not a secret
+    raise ConcurrentChangeError()
+
+
+def _refused(refusal: Refusal) -> ConflictError:
+    return ConflictError(refusal.message, code=refusal.code)
+
+
+def _change_status(
+    caller: Caller,
+    customer_id: str,
+    route: Transition,
+    make_entries: Callable[[Customer, datetime], list[ActivityEntry]],
+    reason: LockReason | None = None,
+) -> PortalStatusResponse:
+    def attempt() -> PortalStatusResponse:
+        before = load_customer(caller, customer_id).customer
+        moment = clock.now()
+        portal_state = portal.transition(before.portal, route, clock.iso(moment), reason)
+        if isinstance(portal_state, Refusal):
+            raise _refused(portal_state)
+        after = before.model_copy(update={"portal": portal_state})
+        save(caller, before, after, make_entries(before, moment), moment)
+        return PortalStatusResponse(portal_status=portal_state.status)
+
+    return _retrying(attempt)
+
+
+def lock(caller: Caller, customer_id: str, request: LockRequest) -> PortalStatusResponse:
+    def entries(before: Customer, moment: datetime) -> list[ActivityEntry]:
+        return [entry(moment, ActivityType.ACCOUNT_LOCKED, csr_actor(caller), "Portal access locked by a CSR",
+                      reason=request.reason, note=request.note)]
+
+    return _change_status(caller, customer_id, Transition.LOCK, entries, LockReason(request.reason))
+
+
+def unlock(caller: Caller, customer_id: str) -> PortalStatusResponse:
+    def entries(before: Customer, moment: datetime) -> list[ActivityEntry]:
+        return [entry(moment, ActivityType.ACCOUNT_UNLOCKED, csr_actor(caller), "Portal access unlocked",
+                      previous_status=before.portal.status, previous_lock_reason=before.portal.lock_reason,
+                      cleared_failed_logins=before.portal.failed_login_count)]
+
+    return _change_status(caller, customer_id, Transition.UNLOCK, entries)
+
+
+def hide(caller: Caller, customer_id: str) -> PortalStatusResponse:
+    require_role(caller, SUPERVISOR_ONLY)
+
+    def entries(before: Customer, moment: datetime) -> list[ActivityEntry]:
+        return [entry(moment, ActivityType.ACCOUNT_HIDDEN, csr_actor(caller), "Portal account hidden from search",
+                      previous_status=before.portal.status)]
+
+    return _change_status(caller, customer_id, Transition.HIDE, entries)
+
+
+def deactivate(caller: Caller, customer_id: str, request: DeactivateRequest) -> DeactivateResponse:
+    def attempt() -> DeactivateResponse:
+        before = load_customer(caller, customer_id).customer
+        moment = clock.now()
+        portal_state = portal.transition(before.portal, Transition.DEACTIVATE, clock.iso(moment))
+        if isinstance(portal_state, Refusal):
+            raise _refused(portal_state)
+        open_payments = payments_of(caller.tenant_id, customer_id, OPEN_PAYMENT_STATUSES)
+        if open_payments and not request.acknowledge_pending_payments:
+            raise ConflictError(
+                "The customer has scheduled or pending payments; acknowledge them to cancel them and deactivate.",
+                code="payments_pending",
+                payments=[payment.model_dump(mode="json") for payment in open_payments],
+            )
+        cancelled = [payment.model_copy(update={"status": PaymentStatus.CANCELLED}) for payment in open_payments]
+        tx = Transaction()
+        for payment in open_payments:
+            _cancel_payment(tx, caller.tenant_id, customer_id, payment)
+        entries = [
+            entry(moment, ActivityType.ACCOUNT_DEACTIVATED, csr_actor(caller), "Portal account deactivated",
+                  previous_status=before.portal.status, cancelled_payments=[p.payment_id for p in cancelled]),
+            *[
+                entry(moment, ActivityType.PAYMENT_CANCELLED, csr_actor(caller), "Payment cancelled on deactivation",
+                      payment_id=p.payment_id, account_number=p.account_number,
+                      amount=str(p.amount), currency=p.currency, scheduled_for=p.scheduled_for)
+                for p in cancelled
+            ],
+        ]
+        save(caller, before, before.model_copy(update={"portal": portal_state}), entries, moment, tx)
+        return DeactivateResponse(cancelled_payments=cancelled)
+
+    return _retrying(attempt)
+
+
+def _cancel_payment(tx: Transaction, tenant_id: str, customer_id: str, payment: Payment) -> None:
+    """Cancel a payment only if it is still open: billing may have moved it on since it was read."""
+    tx.update(
+        {"pk": keys.customer_pk(tenant_id, customer_id), "sk": keys.payment_sk(payment.payment_id)},
+        "SET #s = :cancelled",
+        condition="#s IN (:scheduled, :pending)",
+        names={"#s": "status"},
+        values={
+            ":cancelled": PaymentStatus.CANCELLED.value,
+            ":scheduled": PaymentStatus.SCHEDULED.value,
+            ":pending": PaymentStatus.PENDING.value,
+        },
+    )
+
+
+# --- portal login -------------------------------------------------------------------------------
+
+
+def invalid_credentials() -> UnauthorizedError:
+    return UnauthorizedError("The email or password is incorrect.", code="invalid_credentials")
+
+
+def log_in(caller: Caller, request: LoginRequest) -> LoginResponse:
+    """One answer (401) for unknown email, unenrolled, no password yet and wrong password; the password is
+    checked (or a decoy hashed) in every case, so timing does not tell them apart either."""
+    customer_id = customer_store.customer_id_by_email(caller.tenant_id, request.email)
+    found = customer_store.load(caller.tenant_id, customer_id) if customer_id else None
+    customer = found.customer if found and found.customer.portal.enrolled else None
+    checked_hash = customer.password_hash if customer else None
+    password_ok = verify_password(request.password, checked_hash)
+    if customer is None:
+        raise invalid_credentials()
+    known_id = customer.customer_id
+
+    def attempt() -> LoginOutcome:
+        nonlocal checked_hash, password_ok
+        before = load_customer(caller, known_id).customer
+        if before.password_hash != checked_hash:  # the password was reset meanwhile
+            checked_hash = before.password_hash
+            password_ok = verify_password(request.password, checked_hash)
+        moment = clock.now()
+        result = portal.attempt_login(before.portal, password_ok, clock.iso(moment))
+        if result.outcome is not LoginOutcome.NOT_ENROLLED:
+            after = before.model_copy(update={"portal": result.state})
+            save(caller, before, after, _login_entries(before, result, moment), moment)
+        return result.outcome
+
+    outcome = _retrying(attempt)
+    if outcome is LoginOutcome.SUCCEEDED:
+        return LoginResponse(customer_id=known_id)
+    if outcome is LoginOutcome.ACCOUNT_LOCKED:
+        raise LockedError("This portal account is locked; contact customer service.")
+    raise invalid_credentials()
+
+
+def _login_entries(before: Customer, result: portal.LoginAttempt, moment: datetime) -> list[ActivityEntry]:
+    customer = Actor(kind="customer", id=before.customer_id)
+    if result.outcome is LoginOutcome.SUCCEEDED:
+        return [entry(moment, ActivityType.LOGIN_SUCCEEDED, customer, "Portal login")]
+    if result.outcome is LoginOutcome.ACCOUNT_LOCKED:
+        return [entry(moment, ActivityType.LOGIN_FAILED, customer, "Portal login refused: account locked",
+                      reason="account_locked", portal_status=before.portal.status)]
+    reason = "wrong_password" if before.password_hash else "no_password_set"
+    entries = [entry(moment, ActivityType.LOGIN_FAILED, customer, "Portal login failed",
+                     reason=reason, failed_login_count=result.state.failed_login_count)]
+    if result.locked_now:
+        entries.append(entry(moment, ActivityType.ACCOUNT_LOCKED, Actor.system(),
+                             f"Portal access locked after {portal.MAX_FAILED_LOGINS} failed logins",
+                             reason=LockReason.FAILED_LOGINS, failed_login_count=result.state.failed_login_count))
+    return entries

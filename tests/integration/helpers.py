@@ -1,0 +1,28 @@
+"""Reading the emulated table directly, to assert what a request wrote (or did not)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+from boto3.dynamodb.conditions import Key
+
+from csr.data import keys
+
+
+def table() -> Any:
+    return boto3.resource("dynamodb").Table("DataTable")
+
+
+def all_items() -> list[dict[str, Any]]:
+    scan = table().scan()
+    items = scan["Items"]
+    while "LastEvaluatedKey" in scan:
+        scan = table().scan(ExclusiveStartKey=scan["LastEvaluatedKey"])
+        items += scan["Items"]
+    return sorted(items, key=lambda item: (item["pk"], item["sk"]))
+
+
+def activity_of(tenant_id: str, customer_id: str) -> list[dict[str, Any]]:
+    """The customer's activity entries, oldest first."""
+    return table().query(KeyConditionExpression=Key("pk").eq(keys.activity_pk(tenant_id, customer_id)))["Items"]

@@ -1,0 +1,62 @@
+"""template.yaml, the handlers' resolvers and the served OpenAPI document describe the same routes, and
+every route refuses other roles with 403 and other tenants with 404."""
+
+from __future__ import annotations
+
+import importlib
+import re
+
+import pytest
+
+from csr.auth import Role
+from infra import template
+from infra.local_aws import LocalAws
+from tests.conftest import Api
+
+# The local-only routes are absent from template.yaml by design.
+ROUTES = sorted({(r.method, r.path) for r in template.api_routes()})
+FUNCTIONS = sorted({r.function.logical_id: r.function for r in template.api_routes()}.values(), key=lambda f: f.module)
+
+
+def handler_routes(aws: LocalAws) -> set[tuple[str, str]]:
+    found = set()
+    for function in FUNCTIONS:
+        app = importlib.import_module(function.module).app
+        for route in app._static_routes + app._dynamic_routes:
+            found.add((route.method.upper(), re.sub(r"<(\w+)>", r"{\1}", route.openapi_path)))
+    return found
+
+
+def test_every_template_route_has_a_handler_route_and_back(aws: LocalAws) -> None:
+    routes = handler_routes(aws)
+    assert set(ROUTES) - routes == set(), "routes in template.yaml that no handler serves"
+    assert routes - set(ROUTES) == set(), "handler routes missing from template.yaml"
+
+
+def test_openapi_document_agrees_with_template(aws: LocalAws) -> None:
+    from infra.openapi import merged_openapi
+
+    document = merged_openapi()
+    documented = {(method.upper(), path) for path, ops in document["paths"].items() for method in ops}
+    assert documented == set(ROUTES)
+
+
+def _allowed_roles(method: str, path: str) -> frozenset[str]:
+    route = next(r for r in template.api_routes() if (r.method, r.path) == (method, path))
+    return frozenset(importlib.import_module(route.function.module).app.roles)
+
+
+@pytest.mark.parametrize(("method", "path"), ROUTES)
+def test_a_role_that_may_not_call_a_route_gets_403(api: Api, method: str, path: str) -> None:
+    allowed = _allowed_roles(method, path)
+    outsider = sorted(set(Role) - allowed)[0]
+    concrete = re.sub(r"\{\w+\}", "abcdefghijklmnopqrstuv", path)
+    status, error, _ = api.as_(groups=[outsider]).call(method, concrete, {})
+    assert (status, error["error"]["code"]) == (403, "forbidden")
+
+
+@pytest.mark.parametrize(("method", "path"), ROUTES)
+def test_no_claims_is_401(api: Api, method: str, path: str) -> None:
+    concrete = re.sub(r"\{\w+\}", "abcdefghijklmnopqrstuv", path)
+    status, error, _ = api.call(method, concrete, {})
+    assert (status, error["error"]["code"]) == (401, "unauthorized")

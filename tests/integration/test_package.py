@@ -1,0 +1,61 @@
+"""`make package` builds an artifact Lambda can run: aarch64 wheels for python3.13, and every handler
+importable from the layer alone (checked on an x86_64/3.11 twin built from the same sources, since an
+aarch64 artifact cannot be imported on this machine)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from infra import package, template
+
+# The Lambda runtime provides boto3 and what it stands on; nothing else may come from outside the layer.
+RUNTIME_PROVIDED = ["boto3", "botocore", "s3transfer", "dateutil", "six.py", "urllib3"]
+ELF_MACHINE = {"arm64": 0xB7, "x86_64": 0x3E}
+
+
+@pytest.fixture(scope="module")
+def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    out = tmp_path_factory.mktemp("dist")
+    return {"arm64": package.build("arm64", "3.13", out), "x86_64": package.build("x86_64", "3.11", out)}
+
+
+def test_arm64_layer_ships_only_aarch64_cpython313_extensions(builds: dict[str, Path]) -> None:
+    shared_objects = list((builds["arm64"] / "layer" / "python").rglob("*.so"))
+    assert shared_objects, "pydantic_core's extension is expected"
+    for so in shared_objects:
+        header = so.read_bytes()[:20]
+        assert header[:4] == b"\x7fELF"
+        assert int.from_bytes(header[18:20], "little") == ELF_MACHINE["arm64"], so
+        assert "cpython-313-aarch64" in so.name or "abi3" in so.name, so
+
+
+def test_artifact_holds_every_function_and_the_shared_package(builds: dict[str, Path]) -> None:
+    root = builds["arm64"]
+    assert (root / "layer.zip").stat().st_size > 0
+    assert (root / "layer" / "python" / "csr" / "http.py").exists()
+    for function in template.functions():
+        assert (root / "functions" / function.code_dir.name / f"{function.module}.py").exists()
+        assert (root / "functions" / f"{function.code_dir.name}.zip").exists()
+
+
+def test_every_handler_imports_from_the_layer_alone(builds: dict[str, Path], tmp_path: Path) -> None:
+    runtime = tmp_path / "runtime"
+    runtime.mkdir()
+    site = Path(__import__("boto3").__file__).parent.parent
+    for name in RUNTIME_PROVIDED:
+        (runtime / name).symlink_to(site / name)
+    layer = builds["x86_64"] / "layer" / "python"
+    for function in template.functions():
+        folder = builds["x86_64"] / "functions" / function.code_dir.name
+        code = (
+            f"import sys; sys.path[:0] = [{str(folder)!r}, {str(layer)!r}, {str(runtime)!r}]; "
+            f"import {function.module} as m; assert callable(m.{function.attribute})"
+        )
+        env = {"PATH": os.environ["PATH"], "AWS_DEFAULT_REGION": "us-east-1", "POWERTOOLS_TRACE_DISABLED": "1"}
+        result = subprocess.run([sys.executable, "-I", "-S", "-c", code], capture_output=True, text=True, env=env)
+        assert result.returncode == 0, f"{function.logical_id}: {result.stderr[-2000:]}"
