@@ -35,7 +35,7 @@ def function_environment() -> dict[str, str]:
         AWS_DEFAULT_REGION=REGION,
         AWS_REGION=REGION,
         AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",  # noqa: S105 - moto's dummy credentials
+        AWS_SECRET_ACCESS_KEY="testing",
         POWERTOOLS_TRACE_DISABLED="true",
         POWERTOOLS_METRICS_DISABLED="true",
         POWERTOOLS_DEV="false",

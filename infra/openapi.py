@@ -37,7 +37,9 @@ def merged_openapi() -> dict[str, Any]:
     schemas: dict[str, Any] = {}
     for logical_id, document in sorted(documents.items()):
         for path, operations in document.get("paths", {}).items():
-            _merge_into(paths.setdefault(path, {}), operations, f"{logical_id}: operation of {path}", same_allowed=False)
+            _merge_into(
+                paths.setdefault(path, {}), operations, f"{logical_id}: operation of {path}", same_allowed=False
+            )
         _merge_into(schemas, document.get("components", {}).get("schemas", {}), "schema", same_allowed=True)
     first = next(iter(documents.values()), {"openapi": "3.1.0"})
     return {

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import threading
-from typing import Any, TypedDict
+from typing import TypedDict
 
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import Message, ses_backends

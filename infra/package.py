@@ -28,9 +28,25 @@ def build(arch: str, python_version: str, out: Path) -> Path:
     site.mkdir(parents=True)
     subprocess.run(
         [
-            sys.executable, "-m", "pip", "install", "--quiet", "--no-compile", "--disable-pip-version-check",
-            "--target", str(site), "--platform", PLATFORMS[arch], "--python-version", python_version,
-            "--implementation", "cp", "--only-binary=:all:", "--no-deps", "-r", str(LAYER / "requirements.txt"),
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-compile",
+            "--disable-pip-version-check",
+            "--target",
+            str(site),
+            "--platform",
+            PLATFORMS[arch],
+            "--python-version",
+            python_version,
+            "--implementation",
+            "cp",
+            "--only-binary=:all:",
+            "--no-deps",
+            "-r",
+            str(LAYER / "requirements.txt"),
         ],
         check=True,
     )
@@ -49,7 +65,7 @@ def main() -> None:
     parser.add_argument("--python", default="3.13")
     parser.add_argument("--out", type=Path, default=template.ROOT / "dist")
     args = parser.parse_args()
-    print(build(args.arch, args.python, args.out))  # noqa: T201 - a command-line tool's answer
+    print(build(args.arch, args.python, args.out))
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ def _tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any
     return {name: value}
 
 
-_CfnLoader.add_multi_constructor("!", _tag)
+_CfnLoader.add_multi_constructor("!", _tag)  # type: ignore[no-untyped-call]
 
 
 @lru_cache(maxsize=1)

@@ -29,8 +29,8 @@ def aws() -> Iterator[LocalAws]:
 
 
 def _clear_client_caches() -> None:
-    from csr.data import dynamo
     from csr import idempotency
+    from csr.data import dynamo
 
     dynamo._resource.cache_clear()
     idempotency._persistence.cache_clear()

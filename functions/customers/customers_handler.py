@@ -26,13 +26,15 @@ app = ConsoleResolver(roles=CSR_ROLES)
 
 
 @app.post("/customers", status_code=201)
-def handle_create_customer(
-    body: CreateCustomerRequest, idempotency_key: IdempotencyKey = None
-) -> CustomerView:
+def handle_create_customer(body: CreateCustomerRequest, idempotency_key: IdempotencyKey = None) -> CustomerView:
     caller = app.caller()
     result = run_idempotent(
-        caller, idempotency_key, "create_customer", body.model_dump(mode="json"),
+        caller,
+        idempotency_key,
+        "create_customer",
+        body.model_dump(mode="json"),
         lambda: customers.create_customer(caller, body),
+        app.lambda_context,
     )
     return CustomerView.model_validate(result)
 

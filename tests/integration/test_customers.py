@@ -25,16 +25,25 @@ def test_create_customer_writes_profile_guards_account_and_activity(csr: Api) ->
     created = create(csr)
     # Then
     assert created["portal"] == {
-        "status": "enrolled", "enrolled": True, "last_access_at": None,
-        "failed_login_count": 0, "lock_reason": None, "locked_at": None,
+        "status": "enrolled",
+        "enrolled": True,
+        "last_access_at": None,
+        "failed_login_count": 0,
+        "lock_reason": None,
+        "locked_at": None,
     }
     assert created["accounts"][0]["account_number"] == "ACC-000001"
     assert created["recovery_code"] == {"active": False, "expires_at": None}
     pk = keys.customer_pk(TENANT, created["customer_id"])
     assert table().get_item(Key={"pk": pk, "sk": keys.PROFILE_SK})["Item"]["email"] == created["email"]
-    for guard in (keys.email_guard_pk(TENANT, created["email"]), keys.person_guard_pk(TENANT, "P-00001"),
-                  keys.account_guard_pk(TENANT, "ACC-000001")):
-        assert table().get_item(Key={"pk": guard, "sk": keys.UNIQUE_SK})["Item"]["customer_id"] == created["customer_id"]
+    for guard in (
+        keys.email_guard_pk(TENANT, created["email"]),
+        keys.person_guard_pk(TENANT, "P-00001"),
+        keys.account_guard_pk(TENANT, "ACC-000001"),
+    ):
+        assert (
+            table().get_item(Key={"pk": guard, "sk": keys.UNIQUE_SK})["Item"]["customer_id"] == created["customer_id"]
+        )
     [entry] = activity_of(TENANT, created["customer_id"])
     assert entry["type"] == "customer_created"
     assert entry["actor"] == {"kind": "csr", "id": "csr-1"}
@@ -119,7 +128,8 @@ def test_patch_changes_only_what_is_sent_and_records_it(csr: Api) -> None:
     created = create(csr)
     cid = created["customer_id"]
     status, updated, _ = csr.call(
-        "PATCH", f"/customers/{cid}",
+        "PATCH",
+        f"/customers/{cid}",
         {"last_name": "Gagnon", "accounts": [{"account_number": "ACC-000001", "autopay": True}]},
     )
     assert status == 200, updated
@@ -169,8 +179,13 @@ def test_patch_based_on_a_stale_read_fails_cleanly(csr: Api) -> None:
 def test_add_account_and_its_conflict(csr: Api) -> None:
     cid = create(csr)["customer_id"]
     create(csr, 2)
-    account = {"account_number": "ACC-NEW", "service_address": "1 Rue Sainte-Catherine",
-               "billing_address": "PO Box 9", "district": "south", "paperless": True}
+    account = {
+        "account_number": "ACC-NEW",
+        "service_address": "1 Rue Sainte-Catherine",
+        "billing_address": "PO Box 9",
+        "district": "south",
+        "paperless": True,
+    }
     status, body, _ = csr.call("POST", f"/customers/{cid}/accounts", account)
     assert status == 201
     assert [a["account_number"] for a in body["accounts"]] == ["ACC-000001", "ACC-NEW"]
@@ -183,9 +198,17 @@ def test_add_account_and_its_conflict(csr: Api) -> None:
 
 def feed(api: Api, payment_id: str, account: str, status: str, when: str, tenant: str = TENANT):
     integration = api.as_(groups=["integration"], tenant_id=tenant, sub="billing")
-    return integration.call("PUT", f"/integration/payments/{payment_id}", {
-        "account_number": account, "amount": 120.5, "currency": "CAD", "status": status, "scheduled_for": when,
-    })
+    return integration.call(
+        "PUT",
+        f"/integration/payments/{payment_id}",
+        {
+            "account_number": account,
+            "amount": 120.5,
+            "currency": "CAD",
+            "status": status,
+            "scheduled_for": when,
+        },
+    )
 
 
 def test_payments_feed_and_list_soonest_first_with_filter(api: Api, csr: Api) -> None:
@@ -196,8 +219,14 @@ def test_payments_feed_and_list_soonest_first_with_filter(api: Api, csr: Api) ->
     status, listed, _ = csr.call("GET", f"/customers/{cid}/payments")
     assert status == 200
     assert [p["payment_id"] for p in listed["items"]] == ["PAY-3", "PAY-1", "PAY-2"]
-    assert listed["items"][0] == {"payment_id": "PAY-3", "account_number": "ACC-000001", "amount": 120.5,
-                                  "currency": "CAD", "status": "completed", "scheduled_for": "2026-11-01"}
+    assert listed["items"][0] == {
+        "payment_id": "PAY-3",
+        "account_number": "ACC-000001",
+        "amount": 120.5,
+        "currency": "CAD",
+        "status": "completed",
+        "scheduled_for": "2026-11-01",
+    }
     status, listed, _ = csr.call("GET", f"/customers/{cid}/payments", query={"status": "scheduled,pending"})
     assert [p["payment_id"] for p in listed["items"]] == ["PAY-1", "PAY-2"]
     status, error, _ = csr.call("GET", f"/customers/{cid}/payments", query={"status": "bogus"})
@@ -252,7 +281,8 @@ def test_idempotency_key_replays_the_first_answer_once(csr: Api) -> None:
 def test_idempotency_keys_are_per_tenant(api: Api, csr: Api) -> None:
     headers = {"Idempotency-Key": "same-key"}
     first = csr.call("POST", "/customers", new_customer_body(), headers=headers)
-    other = api.as_(groups=["csr"], tenant_id="utility-b").call("POST", "/customers", new_customer_body(),
-                                                                headers=headers)
+    other = api.as_(groups=["csr"], tenant_id="utility-b").call(
+        "POST", "/customers", new_customer_body(), headers=headers
+    )
     assert other[0] == 201
     assert other[1]["customer_id"] != first[1]["customer_id"]

@@ -15,7 +15,10 @@ BODIES: dict[tuple[str, str], dict | None] = {
     ("GET", "/customers/{customer_id}"): None,
     ("PATCH", "/customers/{customer_id}"): {"first_name": "Mallory"},
     ("POST", "/customers/{customer_id}/accounts"): {
-        "account_number": "ACC-X", "service_address": "1 A St", "billing_address": "1 A St", "district": "north",
+        "account_number": "ACC-X",
+        "service_address": "1 A St",
+        "billing_address": "1 A St",
+        "district": "north",
     },
     ("GET", "/customers/{customer_id}/payments"): None,
     ("POST", "/customers/{customer_id}/impersonation"): None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
@@ -41,7 +42,7 @@ def parse_groups(raw: str) -> frozenset[str]:
     return frozenset(part for part in re.split(r"[\s,\[\]]+", raw) if part)
 
 
-def caller_from_event(event: dict[str, Any]) -> Caller:
+def caller_from_event(event: Mapping[str, Any]) -> Caller:
     claims = ((event.get("requestContext") or {}).get("authorizer") or {}).get("claims") or {}
     tenant_id = str(claims.get("custom:tenant_id", ""))
     sub = str(claims.get("sub", ""))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
@@ -52,7 +52,7 @@ def _validation_response(exc: RequestValidationError) -> Response[Any]:
     return error_response(ValidationFailedError(fields=fields))
 
 
-def _body_size(event: dict[str, Any]) -> int:
+def _body_size(event: Mapping[str, Any]) -> int:
     body = event.get("body") or ""
     if event.get("isBase64Encoded"):
         return len(base64.b64decode(body, validate=False))
@@ -79,7 +79,8 @@ class ConsoleResolver(APIGatewayRestResolver):
     def caller(self) -> Caller:
         return caller_from_event(self.current_event.raw_event)
 
-    def resolve(self, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
+        result: dict[str, Any]
         try:
             if _body_size(event) > MAX_BODY_BYTES:
                 raise PayloadTooLargeError()
@@ -98,4 +99,3 @@ class ConsoleResolver(APIGatewayRestResolver):
         if "multiValueHeaders" in result:
             result["multiValueHeaders"]["X-Request-Id"] = [request_id]
         return result
-

@@ -17,6 +17,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyPersistenceLayerError,
     IdempotencyValidationError,
 )
+from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
 from csr.auth import Caller
@@ -49,7 +50,12 @@ _CONFIG = IdempotencyConfig(
 
 
 def run_idempotent(
-    caller: Caller, key: str | None, operation: str, payload: Any, action: Callable[[], BaseModel]
+    caller: Caller,
+    key: str | None,
+    operation: str,
+    payload: Any,
+    action: Callable[[], BaseModel],
+    context: LambdaContext | None = None,
 ) -> dict[str, Any]:
     """Run `action` once per (tenant, operation, key); a retry gets the first answer back.
 
@@ -65,6 +71,9 @@ def run_idempotent(
     guarded = idempotent_function(data_keyword_argument="request", persistence_store=_persistence(), config=_CONFIG)(
         once
     )
+    if context is not None:
+        # Lets an in-progress record expire with the invocation, so a timed-out attempt can be retried.
+        _CONFIG.register_lambda_context(context)
     request = {"scope": [caller.tenant_id, operation, key], "payload": payload}
     try:
         result: dict[str, Any] = guarded(request=request)

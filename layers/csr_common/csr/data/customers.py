@@ -81,10 +81,18 @@ def add_customer_write(
     stored = after.model_copy(update={"version": (before.version + 1) if before else 1})
     if before is None:
         tx.put(_profile_item(tenant_id, stored), condition="attribute_not_exists(pk)")
-        _guard(tx, keys.email_guard_pk(tenant_id, after.email), after.customer_id, ConflictError(
-            "A customer with this email already exists.", code="email_taken"))
-        _guard(tx, keys.person_guard_pk(tenant_id, after.person_id), after.customer_id, ConflictError(
-            "A customer with this person id already exists.", code="person_taken"))
+        _guard(
+            tx,
+            keys.email_guard_pk(tenant_id, after.email),
+            after.customer_id,
+            ConflictError("A customer with this email already exists.", code="email_taken"),
+        )
+        _guard(
+            tx,
+            keys.person_guard_pk(tenant_id, after.person_id),
+            after.customer_id,
+            ConflictError("A customer with this person id already exists.", code="person_taken"),
+        )
     else:
         tx.put(
             _profile_item(tenant_id, stored),
@@ -98,9 +106,16 @@ def add_customer_write(
         if previous == account:
             continue
         if previous is None:
-            _guard(tx, keys.account_guard_pk(tenant_id, account.account_number), after.customer_id, ConflictError(
-                f"Account {account.account_number} already belongs to a customer.", code="account_taken",
-                account_number=account.account_number))
+            _guard(
+                tx,
+                keys.account_guard_pk(tenant_id, account.account_number),
+                after.customer_id,
+                ConflictError(
+                    f"Account {account.account_number} already belongs to a customer.",
+                    code="account_taken",
+                    account_number=account.account_number,
+                ),
+            )
         tx.put(
             {
                 "pk": keys.customer_pk(tenant_id, after.customer_id),

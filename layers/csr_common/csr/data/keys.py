@@ -69,7 +69,13 @@ def session_pk(tenant_id: str, token_hash: str) -> str:
     return f"T#{tenant_id}#IMP#{token_hash}"
 
 
+def reset_token_pk(tenant_id: str, token_hash: str) -> str:
+    """A reset-link token, found at redemption by the hash of the token alone (sk UNIQUE_SK)."""
+    return f"T#{tenant_id}#RESET#{token_hash}"
+
+
 RECOVERY_CODE_SK = "CODE#RECOVERY"
+# The customer's current reset token (its hash), so that a new link can supersede the old one.
 RESET_TOKEN_SK = "CODE#RESET"
 # Profile ("#PROFILE"), accounts ("ACCT#") and codes ("CODE#") sort before this; payments ("PAY#") after.
 CUSTOMER_READ_END = "D"

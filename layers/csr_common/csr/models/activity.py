@@ -48,3 +48,54 @@ class ActivityEntry(BaseModel):
     actor: Actor
     summary: str
     details: dict[str, Any] = Field(default_factory=dict)
+
+
+class ActivityPage(BaseModel):
+    """A page of the log, newest first; `total` counts every entry the filter matches, on every page."""
+
+    items: list[ActivityEntry]
+    next_cursor: str | None
+    total: int
+
+
+# --- SES events (configuration-set event publishing, delivered by EventBridge) ---------------------------
+
+
+class SesMail(BaseModel):
+    message_id: str = Field(alias="messageId", min_length=1, max_length=256)
+    destination: list[str] = Field(default_factory=list)
+
+
+class SesBounce(BaseModel):
+    bounce_type: str = Field(alias="bounceType")
+    bounce_sub_type: str = Field(alias="bounceSubType", default="")
+    timestamp: str | None = None
+
+
+class SesComplaint(BaseModel):
+    complaint_feedback_type: str | None = Field(alias="complaintFeedbackType", default=None)
+    timestamp: str | None = None
+
+
+class SesDelivery(BaseModel):
+    timestamp: str | None = None
+
+
+class SesEventDetail(BaseModel):
+    """The `detail` of an "Email Delivered / Bounced / Complaint Received" event; other fields are ignored."""
+
+    event_type: Literal["Delivery", "Bounce", "Complaint"] = Field(alias="eventType")
+    mail: SesMail
+    delivery: SesDelivery | None = None
+    bounce: SesBounce | None = None
+    complaint: SesComplaint | None = None
+
+
+class SesEvent(BaseModel):
+    """The EventBridge envelope around an SES event."""
+
+    id: str
+    detail_type: str = Field(alias="detail-type")
+    source: Literal["aws.ses"]
+    time: str
+    detail: SesEventDetail

@@ -46,10 +46,16 @@ TRANSITIONS: dict[PortalStatus, dict[Transition, PortalStatus | Refusal]] = {
     _S.ENROLLED: {_T.LOCK: _S.LOCKED, _T.UNLOCK: NOT_LOCKED, _T.DEACTIVATE: _S.PERMANENT_LOCK, _T.HIDE: _S.HIDDEN},
     _S.LOCKED: {_T.LOCK: ALREADY_LOCKED, _T.UNLOCK: _S.ENROLLED, _T.DEACTIVATE: _S.PERMANENT_LOCK, _T.HIDE: _S.HIDDEN},
     _S.PERMANENT_LOCK: {
-        _T.LOCK: ALREADY_LOCKED, _T.UNLOCK: _S.ENROLLED, _T.DEACTIVATE: ALREADY_DEACTIVATED, _T.HIDE: _S.HIDDEN,
+        _T.LOCK: ALREADY_LOCKED,
+        _T.UNLOCK: _S.ENROLLED,
+        _T.DEACTIVATE: ALREADY_DEACTIVATED,
+        _T.HIDE: _S.HIDDEN,
     },
     _S.HIDDEN: {
-        _T.LOCK: ALREADY_LOCKED, _T.UNLOCK: _S.ENROLLED, _T.DEACTIVATE: ALREADY_DEACTIVATED, _T.HIDE: ALREADY_HIDDEN,
+        _T.LOCK: ALREADY_LOCKED,
+        _T.UNLOCK: _S.ENROLLED,
+        _T.DEACTIVATE: ALREADY_DEACTIVATED,
+        _T.HIDE: ALREADY_HIDDEN,
     },
 }
 
@@ -74,7 +80,7 @@ def transition(
 
 class LoginOutcome(StrEnum):
     SUCCEEDED = "succeeded"  # 200
-    WRONG_PASSWORD = "wrong_password"  # 401, counted
+    FAILED = "failed"  # 401, counted as a failure
     ACCOUNT_LOCKED = "account_locked"  # 423: right password, locked account
     NOT_ENROLLED = "not_enrolled"  # 401 like an unknown email, nothing recorded
 
@@ -102,8 +108,8 @@ def attempt_login(state: PortalState, password_ok: bool, at: str) -> LoginAttemp
             locked = failed.model_copy(
                 update={"status": PortalStatus.LOCKED, "lock_reason": LockReason.FAILED_LOGINS, "locked_at": at}
             )
-            return LoginAttempt(LoginOutcome.WRONG_PASSWORD, locked, locked_now=True)
-        return LoginAttempt(LoginOutcome.WRONG_PASSWORD, failed)
+            return LoginAttempt(LoginOutcome.FAILED, locked, locked_now=True)
+        return LoginAttempt(LoginOutcome.FAILED, failed)
     if state.status in LOCKED_STATUSES:
         return LoginAttempt(LoginOutcome.ACCOUNT_LOCKED, state)
     return LoginAttempt(

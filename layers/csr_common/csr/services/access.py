@@ -77,17 +77,33 @@ def _change_status(
 
 def lock(caller: Caller, customer_id: str, request: LockRequest) -> PortalStatusResponse:
     def entries(before: Customer, moment: datetime) -> list[ActivityEntry]:
-        return [entry(moment, ActivityType.ACCOUNT_LOCKED, csr_actor(caller), "Portal access locked by a CSR",
-                      reason=request.reason, note=request.note)]
+        return [
+            entry(
+                moment,
+                ActivityType.ACCOUNT_LOCKED,
+                csr_actor(caller),
+                "Portal access locked by a CSR",
+                reason=request.reason,
+                note=request.note,
+            )
+        ]
 
     return _change_status(caller, customer_id, Transition.LOCK, entries, LockReason(request.reason))
 
 
 def unlock(caller: Caller, customer_id: str) -> PortalStatusResponse:
     def entries(before: Customer, moment: datetime) -> list[ActivityEntry]:
-        return [entry(moment, ActivityType.ACCOUNT_UNLOCKED, csr_actor(caller), "Portal access unlocked",
-                      previous_status=before.portal.status, previous_lock_reason=before.portal.lock_reason,
-                      cleared_failed_logins=before.portal.failed_login_count)]
+        return [
+            entry(
+                moment,
+                ActivityType.ACCOUNT_UNLOCKED,
+                csr_actor(caller),
+                "Portal access unlocked",
+                previous_status=before.portal.status,
+                previous_lock_reason=before.portal.lock_reason,
+                cleared_failed_logins=before.portal.failed_login_count,
+            )
+        ]
 
     return _change_status(caller, customer_id, Transition.UNLOCK, entries)
 
@@ -96,8 +112,15 @@ def hide(caller: Caller, customer_id: str) -> PortalStatusResponse:
     require_role(caller, SUPERVISOR_ONLY)
 
     def entries(before: Customer, moment: datetime) -> list[ActivityEntry]:
-        return [entry(moment, ActivityType.ACCOUNT_HIDDEN, csr_actor(caller), "Portal account hidden from search",
-                      previous_status=before.portal.status)]
+        return [
+            entry(
+                moment,
+                ActivityType.ACCOUNT_HIDDEN,
+                csr_actor(caller),
+                "Portal account hidden from search",
+                previous_status=before.portal.status,
+            )
+        ]
 
     return _change_status(caller, customer_id, Transition.HIDE, entries)
 
@@ -121,12 +144,26 @@ def deactivate(caller: Caller, customer_id: str, request: DeactivateRequest) -> 
         for payment in open_payments:
             _cancel_payment(tx, caller.tenant_id, customer_id, payment)
         entries = [
-            entry(moment, ActivityType.ACCOUNT_DEACTIVATED, csr_actor(caller), "Portal account deactivated",
-                  previous_status=before.portal.status, cancelled_payments=[p.payment_id for p in cancelled]),
+            entry(
+                moment,
+                ActivityType.ACCOUNT_DEACTIVATED,
+                csr_actor(caller),
+                "Portal account deactivated",
+                previous_status=before.portal.status,
+                cancelled_payments=[p.payment_id for p in cancelled],
+            ),
             *[
-                entry(moment, ActivityType.PAYMENT_CANCELLED, csr_actor(caller), "Payment cancelled on deactivation",
-                      payment_id=p.payment_id, account_number=p.account_number,
-                      amount=str(p.amount), currency=p.currency, scheduled_for=p.scheduled_for)
+                entry(
+                    moment,
+                    ActivityType.PAYMENT_CANCELLED,
+                    csr_actor(caller),
+                    "Payment cancelled on deactivation",
+                    payment_id=p.payment_id,
+                    account_number=p.account_number,
+                    amount=str(p.amount),
+                    currency=p.currency,
+                    scheduled_for=p.scheduled_for,
+                )
                 for p in cancelled
             ],
         ]
@@ -196,13 +233,36 @@ def _login_entries(before: Customer, result: portal.LoginAttempt, moment: dateti
     if result.outcome is LoginOutcome.SUCCEEDED:
         return [entry(moment, ActivityType.LOGIN_SUCCEEDED, customer, "Portal login")]
     if result.outcome is LoginOutcome.ACCOUNT_LOCKED:
-        return [entry(moment, ActivityType.LOGIN_FAILED, customer, "Portal login refused: account locked",
-                      reason="account_locked", portal_status=before.portal.status)]
+        return [
+            entry(
+                moment,
+                ActivityType.LOGIN_FAILED,
+                customer,
+                "Portal login refused: account locked",
+                reason="account_locked",
+                portal_status=before.portal.status,
+            )
+        ]
     reason = "wrong_password" if before.password_hash else "no_password_set"
-    entries = [entry(moment, ActivityType.LOGIN_FAILED, customer, "Portal login failed",
-                     reason=reason, failed_login_count=result.state.failed_login_count)]
+    entries = [
+        entry(
+            moment,
+            ActivityType.LOGIN_FAILED,
+            customer,
+            "Portal login failed",
+            reason=reason,
+            failed_login_count=result.state.failed_login_count,
+        )
+    ]
     if result.locked_now:
-        entries.append(entry(moment, ActivityType.ACCOUNT_LOCKED, Actor.system(),
-                             f"Portal access locked after {portal.MAX_FAILED_LOGINS} failed logins",
-                             reason=LockReason.FAILED_LOGINS, failed_login_count=result.state.failed_login_count))
+        entries.append(
+            entry(
+                moment,
+                ActivityType.ACCOUNT_LOCKED,
+                Actor.system(),
+                f"Portal access locked after {portal.MAX_FAILED_LOGINS} failed logins",
+                reason=LockReason.FAILED_LOGINS,
+                failed_login_count=result.state.failed_login_count,
+            )
+        )
     return entries

@@ -72,14 +72,15 @@ def save(
 
 def view(customer: Customer, codes: dict[str, dict[str, Any]]) -> CustomerView:
     recovery = codes.get(keys.RECOVERY_CODE_SK)
-    active = recovery is not None and clock.parse_iso(recovery["expires_at"]) > clock.now()
+    expires_at = recovery["expires_at"] if recovery else None
+    active = expires_at is not None and clock.parse_iso(expires_at) > clock.now()
     portal = customer.portal
     return CustomerView(
         **customer.model_dump(include={"customer_id", "person_id", "first_name", "last_name", "email", "phone"}),
         created_at=customer.created_at,
         portal=PortalView(**portal.model_dump(), enrolled=portal.enrolled),
         accounts=customer.accounts,
-        recovery_code=RecoveryCodeSummary(active=active, expires_at=recovery["expires_at"] if active else None),
+        recovery_code=RecoveryCodeSummary(active=active, expires_at=expires_at if active else None),
     )
 
 
@@ -100,8 +101,12 @@ def create_customer(caller: Caller, request: CreateCustomerRequest) -> CustomerV
     if len(set(numbers)) != len(numbers):
         raise ValidationFailedError(fields=[{"field": "accounts", "message": "Account numbers must be distinct."}])
     created = entry(
-        moment, ActivityType.CUSTOMER_CREATED, csr_actor(caller), "Customer added",
-        accounts=numbers, portal_status=customer.portal.status,
+        moment,
+        ActivityType.CUSTOMER_CREATED,
+        csr_actor(caller),
+        "Customer added",
+        accounts=numbers,
+        portal_status=customer.portal.status,
     )
     stored = save(caller, None, customer, [created], moment)
     return view(stored, {})
@@ -143,12 +148,20 @@ def add_account(caller: Caller, customer_id: str, request: NewAccount) -> Custom
     found = load_customer(caller, customer_id)
     before = found.customer
     if any(account.account_number == request.account_number for account in before.accounts):
-        raise ConflictError(f"Account {request.account_number} already belongs to a customer.", code="account_taken",
-                            account_number=request.account_number)
+        raise ConflictError(
+            f"Account {request.account_number} already belongs to a customer.",
+            code="account_taken",
+            account_number=request.account_number,
+        )
     after = before.model_copy(update={"accounts": [*before.accounts, _account(request)]})
     moment = clock.now()
-    added = entry(moment, ActivityType.ACCOUNT_ADDED, csr_actor(caller), "Service account added",
-                  account_number=request.account_number)
+    added = entry(
+        moment,
+        ActivityType.ACCOUNT_ADDED,
+        csr_actor(caller),
+        "Service account added",
+        account_number=request.account_number,
+    )
     stored = save(caller, before, after, [added], moment)
     return view(stored, found.codes)
 
@@ -179,17 +192,21 @@ def upsert_payment(caller: Caller, payment_id: str, feed: PaymentFeed) -> Paymen
     tx = Transaction()
     if previous and previous["customer_id"] != customer_id:
         # Billing moved the payment to an account of another customer: it leaves the old one.
-        tx.delete({"pk": keys.customer_pk(caller.tenant_id, previous["customer_id"]), "sk": keys.payment_sk(payment_id)})
+        tx.delete(
+            {"pk": keys.customer_pk(caller.tenant_id, previous["customer_id"]), "sk": keys.payment_sk(payment_id)}
+        )
     tx.put(
         {**guard_key, "customer_id": customer_id},
         condition="attribute_not_exists(pk) OR customer_id = :old",
         values={":old": previous["customer_id"] if previous else customer_id},
     )
-    tx.put({
-        "pk": keys.customer_pk(caller.tenant_id, customer_id),
-        "sk": keys.payment_sk(payment_id),
-        **payment.model_dump(mode="python"),
-    })
+    tx.put(
+        {
+            "pk": keys.customer_pk(caller.tenant_id, customer_id),
+            "sk": keys.payment_sk(payment_id),
+            **payment.model_dump(mode="python"),
+        }
+    )
     tx.commit()
     return payment
 
@@ -202,17 +219,24 @@ def start_impersonation(caller: Caller, customer_id: str) -> ImpersonationStarte
     moment = clock.now()
     expires = moment + IMPERSONATION_TTL
     tx = Transaction()
-    tx.put({
-        "pk": keys.session_pk(caller.tenant_id, token_hash(token)),
-        "sk": keys.UNIQUE_SK,
-        "customer_id": customer_id,
-        "csr_id": caller.sub,
-        "csr_email": caller.email,
-        "expires_at": clock.iso(expires),
-        "ttl": clock.epoch(expires),
-    })
-    started = entry(moment, ActivityType.IMPERSONATION_STARTED, csr_actor(caller), "Read-only impersonation started",
-                    expires_at=clock.iso(expires))
+    tx.put(
+        {
+            "pk": keys.session_pk(caller.tenant_id, token_hash(token)),
+            "sk": keys.UNIQUE_SK,
+            "customer_id": customer_id,
+            "csr_id": caller.sub,
+            "csr_email": caller.email,
+            "expires_at": clock.iso(expires),
+            "ttl": clock.epoch(expires),
+        }
+    )
+    started = entry(
+        moment,
+        ActivityType.IMPERSONATION_STARTED,
+        csr_actor(caller),
+        "Read-only impersonation started",
+        expires_at=clock.iso(expires),
+    )
     activity.record(tx, caller.tenant_id, customer_id, [started], moment)
     tx.commit()
     portal_url = f"{get_settings().portal_base_url}/impersonate?session={token}"

@@ -1,0 +1,1 @@
+"""Benchmarks: DynamoDB calls and items read, counted with botocore event hooks (never moto's timing)."""

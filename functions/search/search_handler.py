@@ -1,0 +1,35 @@
+"""Customer search: `GET /customers`."""
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from csr.auth import CSR_ROLES
+from csr.http import ConsoleResolver
+from csr.models.common import Cursor, District, Limit
+from csr.models.filters import CommaList
+from csr.models.search import SearchPage, SearchText
+from csr.observability import logger, metrics, tracer
+from csr.services import search
+
+app = ConsoleResolver(roles=CSR_ROLES)
+
+
+@app.get("/customers")
+def handle_search_customers(
+    q: Annotated[SearchText, Query()],
+    district: Annotated[District | None, Query()] = None,
+    status: Annotated[CommaList | None, Query()] = None,
+    limit: Annotated[Limit, Query()] = 20,
+    cursor: Annotated[Cursor | None, Query()] = None,
+) -> SearchPage:
+    return search.search_customers(app.caller(), q, district=district, status=status, limit=limit, cursor=cursor)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,213 @@
+"""Demo data for the local server, written through the product's own services, so that what a developer
+sees is what the handlers would have written.
+
+Deterministic: one `random.Random` with a fixed seed picks every name, address, status and payment (the
+ids the service makes, `cus_...`, are random like in production). Two utilities, several districts, an
+eight-unit building, accented names, every portal status, open and settled payments.
+
+Demo-only shortcut: every demo customer with a password gets the SAME hash of `DEMO_PASSWORD`, made once
+with csr.passwords.hash_password at the configured (production) cost. Hashing each one separately would
+spend about a tenth of a second per customer on scrypt at start-up for nothing a developer can see.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+
+from csr import clock
+from csr.auth import Caller, Role
+from csr.data import customers as customer_store
+from csr.models.activity import ActivityEntry, ActivityType, Actor
+from csr.models.customers import (
+    CreateCustomerRequest,
+    LockReason,
+    NewAccount,
+    PaymentFeed,
+    PaymentStatus,
+    PortalState,
+    PortalStatus,
+)
+from csr.passwords import hash_password
+from csr.services import customers
+from csr.text import fold
+
+DEMO_PASSWORD = "correct-horse-battery-staple"  # noqa: S105 - the documented local demo password
+RANDOM_SEED = 20261122
+TENANTS = ("utility-a", "utility-b")
+DEFAULT_CUSTOMERS = 560
+MULTI_UNIT_BUILDING = "2172 Main Street"
+MULTI_UNIT_APARTMENTS = 8
+
+FIRST_NAMES = (
+    "Hélène", "José", "Zoë", "François", "Björn", "Chloé", "Renée", "Jürgen", "Søren", "Inès", "Łukasz",
+    "Amélie", "Noël", "Mário", "Siobhán", "Andrés", "Jean", "Marie", "Olivia", "Liam", "Emma", "Noah",
+    "Ava", "William", "Sophia", "James", "Isabella", "Lucas", "Mia", "Ethan", "Charlotte", "Mateo",
+    "Aaliyah", "Wei", "Priya", "Kenji", "Fatima", "Omar", "Anaïs", "Gaëlle", "Raphaël", "Léa",
+)
+LAST_NAMES = (
+    "Tremblay", "Gagnon", "Roy", "Côté", "Bouchard", "Gauthier", "Morin", "Lavoie", "Fortin", "Gagné",
+    "Ouellet", "Pelletier", "Bélanger", "Lévesque", "Bergeron", "Leblanc", "Paquette", "Girard", "Simard",
+    "Müller", "García", "Núñez", "O'Brien", "Smith", "Johnson", "Williams", "Brown", "Jones", "Nguyen",
+    "Chen", "Patel", "Kowalski", "Andersson", "Søndergaard", "Da Silva", "MacDonald", "St-Pierre",
+)
+STREETS = (
+    "Main Street", "Maple Avenue", "Rue Saint-Denis", "Oak Drive", "Boulevard René-Lévesque", "Cedar Lane",
+    "Elm Street", "Chemin du Lac", "Pine Crescent", "Rue de l'Église", "Birch Road", "Harbour Way",
+)
+DISTRICTS = ("north", "south", "east", "west", "downtown", "riverside")
+# Index 0..4 of each utility cover every status; the rest are drawn with these weights.
+SHOWCASE_STATUSES = (
+    PortalStatus.ENROLLED, PortalStatus.UNENROLLED, PortalStatus.LOCKED, PortalStatus.PERMANENT_LOCK,
+    PortalStatus.HIDDEN,
+)
+STATUS_WEIGHTS = {
+    PortalStatus.ENROLLED: 64, PortalStatus.UNENROLLED: 16, PortalStatus.LOCKED: 8,
+    PortalStatus.PERMANENT_LOCK: 6, PortalStatus.HIDDEN: 6,
+}
+LOCK_REASONS = (LockReason.COMPROMISED, LockReason.MISUSE, LockReason.OPT_OUT, LockReason.OTHER,
+                LockReason.FAILED_LOGINS)
+STATUS_ENTRIES = {
+    PortalStatus.LOCKED: (ActivityType.ACCOUNT_LOCKED, "Portal access locked"),
+    PortalStatus.PERMANENT_LOCK: (ActivityType.ACCOUNT_DEACTIVATED, "Portal account deactivated"),
+    PortalStatus.HIDDEN: (ActivityType.ACCOUNT_HIDDEN, "Portal account hidden"),
+}
+STAFF = Actor(kind="csr", id="seed")
+
+
+@dataclass
+class DemoCustomer:
+    tenant_id: str
+    customer_id: str
+    email: str
+    portal_status: PortalStatus
+
+
+@dataclass
+class SeedSummary:
+    customers: list[DemoCustomer] = field(default_factory=list)
+    payments: int = 0
+    seconds: float = 0.0
+
+    def showcase(self, tenant_id: str = "utility-a") -> DemoCustomer:
+        """The first customer of a utility: enrolled, with the demo password and open payments."""
+        return next(c for c in self.customers if c.tenant_id == tenant_id)
+
+
+def _caller(tenant_id: str, role: Role) -> Caller:
+    return Caller(sub="seed", email="seed@staff.example.com", tenant_id=tenant_id, roles=frozenset({role}))
+
+
+def _ascii(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", fold(text))
+
+
+class _Seeder:
+    def __init__(self, rng: random.Random, password_hash: str, summary: SeedSummary) -> None:
+        self.rng = rng
+        self.password_hash = password_hash
+        self.summary = summary
+
+    def customer_request(self, tenant_id: str, index: int) -> CreateCustomerRequest:
+        rng = self.rng
+        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        prefix = tenant_id[-1].upper()
+        accounts = []
+        for number in range(rng.choices((1, 2, 3), weights=(80, 15, 5))[0]):
+            if index < MULTI_UNIT_APARTMENTS and number == 0:
+                service = f"{MULTI_UNIT_BUILDING} Apt {index + 1}"
+            else:
+                service = f"{rng.randint(1, 9999)} {rng.choice(STREETS)}"
+            billing = service if rng.random() < 0.85 else f"PO Box {rng.randint(100, 9999)}"
+            accounts.append(NewAccount(
+                account_number=f"{prefix}{index:06d}-{number}",
+                service_address=service,
+                billing_address=billing,
+                district="downtown" if index < MULTI_UNIT_APARTMENTS else rng.choice(DISTRICTS),
+                nickname=rng.choice((None, None, "Home", "Cottage", "Shop")),
+                autopay=rng.random() < 0.4,
+                paperless=rng.random() < 0.5,
+            ))
+        return CreateCustomerRequest(
+            person_id=f"{prefix}P{index:06d}",
+            first_name=first,
+            last_name=last,
+            email=f"{_ascii(first)}.{_ascii(last)}{index}@example.org",
+            phone=f"+1 514 555 {rng.randint(0, 9999):04d}",
+            enroll_in_portal=True,
+            accounts=accounts,
+        )
+
+    def status_for(self, index: int) -> PortalStatus:
+        if index < len(SHOWCASE_STATUSES):
+            return SHOWCASE_STATUSES[index]
+        return self.rng.choices(list(STATUS_WEIGHTS), weights=list(STATUS_WEIGHTS.values()))[0]
+
+    def add_customer(self, tenant_id: str, index: int) -> None:
+        request = self.customer_request(tenant_id, index)
+        status = self.status_for(index)
+        request = request.model_copy(update={"enroll_in_portal": status is not PortalStatus.UNENROLLED})
+        caller = _caller(tenant_id, Role.CSR)
+        created = customers.create_customer(caller, request)
+        if status is not PortalStatus.UNENROLLED:
+            self.set_portal(caller, created.customer_id, status)
+        self.summary.customers.append(DemoCustomer(tenant_id, created.customer_id, created.email, status))
+        if index == 0 or self.rng.random() < 0.35:
+            self.add_payments(tenant_id, index, [account.account_number for account in request.accounts])
+
+    def set_portal(self, caller: Caller, customer_id: str, status: PortalStatus) -> None:
+        """A password for every portal account but a few new ones, and the status with its log entry."""
+        found = customer_store.load(caller.tenant_id, customer_id)
+        assert found is not None
+        before = found.customer
+        moment = clock.now()
+        at = clock.iso(moment)
+        entries = [ActivityEntry(at=at, type=ActivityType.PASSWORD_RESET_COMPLETED,
+                                 actor=Actor(kind="customer", id=customer_id), summary="Password set")]
+        portal = PortalState(status=status, last_access_at=clock.iso(moment - timedelta(days=self.rng.randint(0, 90))))
+        if status in STATUS_ENTRIES:
+            reason = {PortalStatus.PERMANENT_LOCK: LockReason.DEACTIVATED, PortalStatus.HIDDEN: LockReason.HIDDEN}.get(
+                status, self.rng.choice(LOCK_REASONS))
+            portal = portal.model_copy(update={
+                "lock_reason": reason, "locked_at": at,
+                "failed_login_count": 10 if reason is LockReason.FAILED_LOGINS else 0,
+            })
+            kind, summary = STATUS_ENTRIES[status]
+            entries.append(ActivityEntry(at=at, type=kind, actor=STAFF, summary=summary, details={"reason": reason}))
+        after = before.model_copy(update={"portal": portal, "password_hash": self.password_hash})
+        customers.save(caller, before, after, entries, moment)
+
+    def add_payments(self, tenant_id: str, index: int, account_numbers: list[str]) -> None:
+        caller = _caller(tenant_id, Role.INTEGRATION)
+        statuses = [PaymentStatus.SCHEDULED, PaymentStatus.PENDING] if index == 0 else [
+            self.rng.choice(list(PaymentStatus)) for _ in range(self.rng.randint(1, 3))]
+        today = clock.now()
+        for number, status in enumerate(statuses):
+            days = {PaymentStatus.SCHEDULED: self.rng.randint(3, 40), PaymentStatus.PENDING: 0}.get(
+                status, -self.rng.randint(1, 300))
+            feed = PaymentFeed(
+                account_number=self.rng.choice(account_numbers),
+                amount=Decimal(self.rng.randint(1500, 45000)) / 100,
+                currency="CAD",
+                status=status,
+                scheduled_for=(today + timedelta(days=days)).date().isoformat(),
+            )
+            customers.upsert_payment(caller, f"PAY-{tenant_id}-{index:06d}-{number}", feed)
+            self.summary.payments += 1
+
+
+def seed(total_customers: int = DEFAULT_CUSTOMERS) -> SeedSummary:
+    """Write the demo data (three quarters in utility-a, the rest in utility-b). Needs LocalAws started."""
+    started = time.perf_counter()
+    summary = SeedSummary()
+    seeder = _Seeder(random.Random(RANDOM_SEED), hash_password(DEMO_PASSWORD), summary)
+    first_tenant = max(total_customers * 3 // 4, 1)
+    for tenant_id, count in zip(TENANTS, (first_tenant, total_customers - first_tenant), strict=True):
+        for index in range(count):
+            seeder.add_customer(tenant_id, index)
+    summary.seconds = time.perf_counter() - started
+    return summary

@@ -1,0 +1,93 @@
+"""Email through SES v2, with a record of each message so that its delivery events find the customer.
+
+SES events name the message id only: the record (`keys.email_message_pk`) maps it back to the tenant
+and customer for the email_events function.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+
+from csr import clock
+from csr.data import keys
+from csr.data.dynamo import call, table
+from csr.errors import DependencyUnavailableError
+from csr.observability import logger
+from csr.settings import get_settings
+
+# Long enough for every delivery, bounce and complaint event SES publishes about a message.
+MESSAGE_RECORD_TTL = timedelta(days=30)
+
+
+class EmailUnavailableError(DependencyUnavailableError):
+    code, message = "email_unavailable", "The email could not be sent; retrying is safe."
+
+
+@dataclass(frozen=True)
+class EmailContent:
+    subject: str
+    text: str
+    html: str
+
+
+@lru_cache(maxsize=1)
+def _client() -> Any:
+    return boto3.client("sesv2")
+
+
+def send(to: str, content: EmailContent) -> str:
+    """Send one email from the configured sender; returns SES's message id."""
+    settings = get_settings()
+    request: dict[str, Any] = {
+        "FromEmailAddress": settings.email_sender,
+        "Destination": {"ToAddresses": [to]},
+        "Content": {
+            "Simple": {
+                "Subject": {"Data": content.subject, "Charset": "UTF-8"},
+                "Body": {
+                    "Text": {"Data": content.text, "Charset": "UTF-8"},
+                    "Html": {"Data": content.html, "Charset": "UTF-8"},
+                },
+            }
+        },
+    }
+    if settings.ses_configuration_set:
+        request["ConfigurationSetName"] = settings.ses_configuration_set
+    try:
+        response = _client().send_email(**request)
+    except ClientError as exc:
+        # SES's message may quote the address: log its error code only.
+        logger.warning("SES refused an email", extra={"ses_error": exc.response.get("Error", {}).get("Code")})
+        raise EmailUnavailableError() from exc
+    except BotoCoreError as exc:
+        logger.warning("SES could not be reached", extra={"ses_error": type(exc).__name__})
+        raise EmailUnavailableError() from exc
+    return str(response["MessageId"])
+
+
+def message_record(message_id: str, *, tenant_id: str, customer_id: str, kind: str, moment: datetime) -> dict[str, Any]:
+    """The item that lets SES events about `message_id` find the customer (no address, no content)."""
+    return {
+        "pk": keys.email_message_pk(message_id),
+        "sk": keys.UNIQUE_SK,
+        "tenant_id": tenant_id,
+        "customer_id": customer_id,
+        "kind": kind,
+        "sent_at": clock.iso(moment),
+        "ttl": clock.epoch(moment + MESSAGE_RECORD_TTL),
+    }
+
+
+def send_recorded(to: str, content: EmailContent, *, tenant_id: str, customer_id: str, kind: str) -> str:
+    """Send, then record the message on its own. A caller with a transaction of its own sends with `send`
+    and adds `message_record` to it instead."""
+    message_id = send(to, content)
+    item = message_record(message_id, tenant_id=tenant_id, customer_id=customer_id, kind=kind, moment=clock.now())
+    call(table().put_item, Item=item)
+    return message_id

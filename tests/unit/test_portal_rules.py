@@ -1,0 +1,140 @@
+"""The portal-status state machine and login rules, cell by cell, without AWS."""
+
+from __future__ import annotations
+
+import pytest
+
+from csr.models.customers import LockReason, PortalState, PortalStatus
+from csr.rules.portal import (
+    MAX_FAILED_LOGINS,
+    LoginOutcome,
+    Refusal,
+    Transition,
+    attempt_login,
+    transition,
+)
+
+AT = "2026-11-22T14:03:00.123Z"
+EARLIER = "2026-11-01T08:00:00.000Z"
+
+S = PortalStatus
+T = Transition
+
+# API.md's table, written out again by hand so that a change to either one fails here.
+EXPECTED: list[tuple[PortalStatus, Transition, str]] = [
+    (S.UNENROLLED, T.LOCK, "not_enrolled"),
+    (S.UNENROLLED, T.UNLOCK, "not_enrolled"),
+    (S.UNENROLLED, T.DEACTIVATE, "not_enrolled"),
+    (S.UNENROLLED, T.HIDE, "not_enrolled"),
+    (S.ENROLLED, T.LOCK, "-> locked"),
+    (S.ENROLLED, T.UNLOCK, "not_locked"),
+    (S.ENROLLED, T.DEACTIVATE, "-> permanent_lock"),
+    (S.ENROLLED, T.HIDE, "-> hidden"),
+    (S.LOCKED, T.LOCK, "already_locked"),
+    (S.LOCKED, T.UNLOCK, "-> enrolled"),
+    (S.LOCKED, T.DEACTIVATE, "-> permanent_lock"),
+    (S.LOCKED, T.HIDE, "-> hidden"),
+    (S.PERMANENT_LOCK, T.LOCK, "already_locked"),
+    (S.PERMANENT_LOCK, T.UNLOCK, "-> enrolled"),
+    (S.PERMANENT_LOCK, T.DEACTIVATE, "already_deactivated"),
+    (S.PERMANENT_LOCK, T.HIDE, "-> hidden"),
+    (S.HIDDEN, T.LOCK, "already_locked"),
+    (S.HIDDEN, T.UNLOCK, "-> enrolled"),
+    (S.HIDDEN, T.DEACTIVATE, "already_deactivated"),
+    (S.HIDDEN, T.HIDE, "already_hidden"),
+]
+
+LOCK_REASON_OF = {S.LOCKED: LockReason.MISUSE, S.PERMANENT_LOCK: LockReason.DEACTIVATED, S.HIDDEN: LockReason.HIDDEN}
+
+
+def state_in(status: PortalStatus, failed: int = 3) -> PortalState:
+    locked = status in LOCK_REASON_OF
+    return PortalState(
+        status=status,
+        last_access_at=EARLIER,
+        failed_login_count=failed,
+        lock_reason=LOCK_REASON_OF.get(status),
+        locked_at=EARLIER if locked else None,
+    )
+
+
+def test_the_table_has_every_cell() -> None:
+    assert {(s, t) for s, t, _ in EXPECTED} == {(s, t) for s in PortalStatus for t in Transition}
+
+
+@pytest.mark.parametrize(("status", "route", "expected"), EXPECTED)
+def test_transition_cell(status: PortalStatus, route: Transition, expected: str) -> None:
+    result = transition(state_in(status), route, AT, LockReason.COMPROMISED)
+    if expected.startswith("-> "):
+        assert isinstance(result, PortalState)
+        assert result.status == PortalStatus(expected[3:])
+    else:
+        assert isinstance(result, Refusal)
+        assert result.code == expected
+        assert result.message
+
+
+def test_lock_records_the_csr_reason_and_time_and_keeps_the_count() -> None:
+    result = transition(state_in(S.ENROLLED), T.LOCK, AT, LockReason.OPT_OUT)
+    assert result == state_in(S.ENROLLED).model_copy(
+        update={"status": S.LOCKED, "lock_reason": LockReason.OPT_OUT, "locked_at": AT}
+    )
+
+
+@pytest.mark.parametrize(("route", "reason"), [(T.DEACTIVATE, LockReason.DEACTIVATED), (T.HIDE, LockReason.HIDDEN)])
+def test_deactivate_and_hide_record_their_own_reason(route: Transition, reason: LockReason) -> None:
+    # Given a CSR reason passed along by mistake, the route's own reason still wins
+    result = transition(state_in(S.LOCKED), route, AT, LockReason.MISUSE)
+    assert isinstance(result, PortalState)
+    assert (result.lock_reason, result.locked_at) == (reason, AT)
+
+
+@pytest.mark.parametrize("status", [S.LOCKED, S.PERMANENT_LOCK, S.HIDDEN])
+def test_unlock_clears_count_reason_and_time_and_keeps_last_access(status: PortalStatus) -> None:
+    result = transition(state_in(status, failed=12), T.UNLOCK, AT)
+    assert result == PortalState(status=S.ENROLLED, last_access_at=EARLIER, failed_login_count=0)
+
+
+def test_success_resets_count_and_sets_last_access() -> None:
+    result = attempt_login(state_in(S.ENROLLED, failed=9), True, AT)
+    assert result.outcome is LoginOutcome.SUCCEEDED
+    assert (result.state.failed_login_count, result.state.last_access_at) == (0, AT)
+    assert not result.locked_now
+
+
+def test_failure_counts_without_locking_below_the_limit() -> None:
+    result = attempt_login(state_in(S.ENROLLED, failed=MAX_FAILED_LOGINS - 2), False, AT)
+    assert result.outcome is LoginOutcome.FAILED
+    assert result.state == state_in(S.ENROLLED, failed=MAX_FAILED_LOGINS - 1)
+    assert not result.locked_now
+
+
+def test_tenth_consecutive_failure_locks() -> None:
+    result = attempt_login(state_in(S.ENROLLED, failed=MAX_FAILED_LOGINS - 1), False, AT)
+    assert result.outcome is LoginOutcome.FAILED
+    assert result.locked_now
+    assert result.state.status is S.LOCKED
+    assert (result.state.lock_reason, result.state.locked_at) == (LockReason.FAILED_LOGINS, AT)
+    assert result.state.failed_login_count == MAX_FAILED_LOGINS
+
+
+@pytest.mark.parametrize("status", [S.LOCKED, S.PERMANENT_LOCK, S.HIDDEN])
+def test_wrong_password_on_locked_account_counts_but_never_relocks_or_unlocks(status: PortalStatus) -> None:
+    result = attempt_login(state_in(status, failed=MAX_FAILED_LOGINS), False, AT)
+    assert result.outcome is LoginOutcome.FAILED
+    assert not result.locked_now
+    assert result.state == state_in(status, failed=MAX_FAILED_LOGINS + 1)
+
+
+@pytest.mark.parametrize("status", [S.LOCKED, S.PERMANENT_LOCK, S.HIDDEN])
+def test_right_password_on_locked_account_is_refused_and_changes_nothing(status: PortalStatus) -> None:
+    result = attempt_login(state_in(status), True, AT)
+    assert result.outcome is LoginOutcome.ACCOUNT_LOCKED
+    assert result.state == state_in(status)
+
+
+@pytest.mark.parametrize("password_ok", [True, False])
+def test_unenrolled_answers_like_unknown_and_changes_nothing(password_ok: bool) -> None:
+    result = attempt_login(state_in(S.UNENROLLED), password_ok, AT)
+    assert result.outcome is LoginOutcome.NOT_ENROLLED
+    assert result.state == state_in(S.UNENROLLED)
