@@ -51,7 +51,12 @@ def rest_event(
     body: str | None = None,
     claims: dict[str, str] | None = None,
     stage: str = "local",
+    multi_query: dict[str, list[str]] | None = None,
 ) -> dict[str, Any]:
+    """`multi_query` is a query string with repeated names; `queryStringParameters` keeps the last value
+    of each, as API Gateway does."""
+    if multi_query is not None:
+        query = {key: values[-1] for key, values in multi_query.items()}
     match = route_pattern(route.path).match(path)
     path_parameters = match.groupdict() if match else None
     request_id = str(uuid.uuid4())
@@ -64,7 +69,9 @@ def rest_event(
         "headers": headers or None,
         "multiValueHeaders": {key: [value] for key, value in headers.items()} or None,
         "queryStringParameters": query or None,
-        "multiValueQueryStringParameters": {key: [value] for key, value in (query or {}).items()} or None,
+        "multiValueQueryStringParameters": multi_query
+        or {key: [value] for key, value in (query or {}).items()}
+        or None,
         "pathParameters": path_parameters,
         "stageVariables": None,
         "requestContext": {
@@ -80,7 +87,23 @@ def rest_event(
             "domainPrefix": "localhost",
             "requestTimeEpoch": int(now * 1000),
             "requestId": request_id,
-            "identity": {"sourceIp": "127.0.0.1", "userAgent": headers.get("User-Agent", "")},
+            "identity": {
+                **dict.fromkeys(
+                    (
+                        "cognitoIdentityPoolId",
+                        "accountId",
+                        "cognitoIdentityId",
+                        "caller",
+                        "accessKey",
+                        "cognitoAuthenticationType",
+                        "cognitoAuthenticationProvider",
+                        "userArn",
+                        "user",
+                    )
+                ),
+                "sourceIp": "127.0.0.1",
+                "userAgent": headers.get("User-Agent", ""),
+            },
             "domainName": "localhost",
             "apiId": "local",
             "authorizer": {"claims": claims} if claims is not None else None,

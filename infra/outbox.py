@@ -13,7 +13,7 @@ import json
 import threading
 from typing import TypedDict
 
-from moto.core import DEFAULT_ACCOUNT_ID
+from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.ses.models import Message, ses_backends
 from moto.sesv2.responses import SESV2Response
 

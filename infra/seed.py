@@ -36,7 +36,7 @@ from csr.passwords import hash_password
 from csr.services import customers
 from csr.text import fold
 
-DEMO_PASSWORD = "correct-horse-battery-staple"  # noqa: S105 - the documented local demo password
+DEMO_PASSWORD = "correct-horse-battery-staple"
 RANDOM_SEED = 20261122
 TENANTS = ("utility-a", "utility-b")
 DEFAULT_CUSTOMERS = 560
@@ -44,33 +44,125 @@ MULTI_UNIT_BUILDING = "2172 Main Street"
 MULTI_UNIT_APARTMENTS = 8
 
 FIRST_NAMES = (
-    "Hélène", "José", "Zoë", "François", "Björn", "Chloé", "Renée", "Jürgen", "Søren", "Inès", "Łukasz",
-    "Amélie", "Noël", "Mário", "Siobhán", "Andrés", "Jean", "Marie", "Olivia", "Liam", "Emma", "Noah",
-    "Ava", "William", "Sophia", "James", "Isabella", "Lucas", "Mia", "Ethan", "Charlotte", "Mateo",
-    "Aaliyah", "Wei", "Priya", "Kenji", "Fatima", "Omar", "Anaïs", "Gaëlle", "Raphaël", "Léa",
+    "Hélène",
+    "José",
+    "Zoë",
+    "François",
+    "Björn",
+    "Chloé",
+    "Renée",
+    "Jürgen",
+    "Søren",
+    "Inès",
+    "Łukasz",
+    "Amélie",
+    "Noël",
+    "Mário",
+    "Siobhán",
+    "Andrés",
+    "Jean",
+    "Marie",
+    "Olivia",
+    "Liam",
+    "Emma",
+    "Noah",
+    "Ava",
+    "William",
+    "Sophia",
+    "James",
+    "Isabella",
+    "Lucas",
+    "Mia",
+    "Ethan",
+    "Charlotte",
+    "Mateo",
+    "Aaliyah",
+    "Wei",
+    "Priya",
+    "Kenji",
+    "Fatima",
+    "Omar",
+    "Anaïs",
+    "Gaëlle",
+    "Raphaël",
+    "Léa",
 )
 LAST_NAMES = (
-    "Tremblay", "Gagnon", "Roy", "Côté", "Bouchard", "Gauthier", "Morin", "Lavoie", "Fortin", "Gagné",
-    "Ouellet", "Pelletier", "Bélanger", "Lévesque", "Bergeron", "Leblanc", "Paquette", "Girard", "Simard",
-    "Müller", "García", "Núñez", "O'Brien", "Smith", "Johnson", "Williams", "Brown", "Jones", "Nguyen",
-    "Chen", "Patel", "Kowalski", "Andersson", "Søndergaard", "Da Silva", "MacDonald", "St-Pierre",
+    "Tremblay",
+    "Gagnon",
+    "Roy",
+    "Côté",
+    "Bouchard",
+    "Gauthier",
+    "Morin",
+    "Lavoie",
+    "Fortin",
+    "Gagné",
+    "Ouellet",
+    "Pelletier",
+    "Bélanger",
+    "Lévesque",
+    "Bergeron",
+    "Leblanc",
+    "Paquette",
+    "Girard",
+    "Simard",
+    "Müller",
+    "García",
+    "Núñez",
+    "O'Brien",
+    "Smith",
+    "Johnson",
+    "Williams",
+    "Brown",
+    "Jones",
+    "Nguyen",
+    "Chen",
+    "Patel",
+    "Kowalski",
+    "Andersson",
+    "Søndergaard",
+    "Da Silva",
+    "MacDonald",
+    "St-Pierre",
 )
 STREETS = (
-    "Main Street", "Maple Avenue", "Rue Saint-Denis", "Oak Drive", "Boulevard René-Lévesque", "Cedar Lane",
-    "Elm Street", "Chemin du Lac", "Pine Crescent", "Rue de l'Église", "Birch Road", "Harbour Way",
+    "Main Street",
+    "Maple Avenue",
+    "Rue Saint-Denis",
+    "Oak Drive",
+    "Boulevard René-Lévesque",
+    "Cedar Lane",
+    "Elm Street",
+    "Chemin du Lac",
+    "Pine Crescent",
+    "Rue de l'Église",
+    "Birch Road",
+    "Harbour Way",
 )
 DISTRICTS = ("north", "south", "east", "west", "downtown", "riverside")
 # Index 0..4 of each utility cover every status; the rest are drawn with these weights.
 SHOWCASE_STATUSES = (
-    PortalStatus.ENROLLED, PortalStatus.UNENROLLED, PortalStatus.LOCKED, PortalStatus.PERMANENT_LOCK,
+    PortalStatus.ENROLLED,
+    PortalStatus.UNENROLLED,
+    PortalStatus.LOCKED,
+    PortalStatus.PERMANENT_LOCK,
     PortalStatus.HIDDEN,
 )
 STATUS_WEIGHTS = {
-    PortalStatus.ENROLLED: 64, PortalStatus.UNENROLLED: 16, PortalStatus.LOCKED: 8,
-    PortalStatus.PERMANENT_LOCK: 6, PortalStatus.HIDDEN: 6,
+    PortalStatus.ENROLLED: 64,
+    PortalStatus.UNENROLLED: 16,
+    PortalStatus.LOCKED: 8,
+    PortalStatus.PERMANENT_LOCK: 6,
+    PortalStatus.HIDDEN: 6,
 }
-LOCK_REASONS = (LockReason.COMPROMISED, LockReason.MISUSE, LockReason.OPT_OUT, LockReason.OTHER,
-                LockReason.FAILED_LOGINS)
+LOCK_REASONS = (
+    LockReason.COMPROMISED,
+    LockReason.MISUSE,
+    LockReason.OPT_OUT,
+    LockReason.OTHER,
+    LockReason.FAILED_LOGINS,
+)
 STATUS_ENTRIES = {
     PortalStatus.LOCKED: (ActivityType.ACCOUNT_LOCKED, "Portal access locked"),
     PortalStatus.PERMANENT_LOCK: (ActivityType.ACCOUNT_DEACTIVATED, "Portal account deactivated"),
@@ -114,7 +206,7 @@ class _Seeder:
 
     def customer_request(self, tenant_id: str, index: int) -> CreateCustomerRequest:
         rng = self.rng
-        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        first, last = ("Hélène", "Tremblay") if index == 0 else (rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES))
         prefix = tenant_id[-1].upper()
         accounts = []
         for number in range(rng.choices((1, 2, 3), weights=(80, 15, 5))[0]):
@@ -123,15 +215,17 @@ class _Seeder:
             else:
                 service = f"{rng.randint(1, 9999)} {rng.choice(STREETS)}"
             billing = service if rng.random() < 0.85 else f"PO Box {rng.randint(100, 9999)}"
-            accounts.append(NewAccount(
-                account_number=f"{prefix}{index:06d}-{number}",
-                service_address=service,
-                billing_address=billing,
-                district="downtown" if index < MULTI_UNIT_APARTMENTS else rng.choice(DISTRICTS),
-                nickname=rng.choice((None, None, "Home", "Cottage", "Shop")),
-                autopay=rng.random() < 0.4,
-                paperless=rng.random() < 0.5,
-            ))
+            accounts.append(
+                NewAccount(
+                    account_number=f"{prefix}{index:06d}-{number}",
+                    service_address=service,
+                    billing_address=billing,
+                    district="downtown" if index < MULTI_UNIT_APARTMENTS else rng.choice(DISTRICTS),
+                    nickname=rng.choice((None, None, "Home", "Cottage", "Shop")),
+                    autopay=rng.random() < 0.4,
+                    paperless=rng.random() < 0.5,
+                )
+            )
         return CreateCustomerRequest(
             person_id=f"{prefix}P{index:06d}",
             first_name=first,
@@ -166,16 +260,26 @@ class _Seeder:
         before = found.customer
         moment = clock.now()
         at = clock.iso(moment)
-        entries = [ActivityEntry(at=at, type=ActivityType.PASSWORD_RESET_COMPLETED,
-                                 actor=Actor(kind="customer", id=customer_id), summary="Password set")]
+        entries = [
+            ActivityEntry(
+                at=at,
+                type=ActivityType.PASSWORD_RESET_COMPLETED,
+                actor=Actor(kind="customer", id=customer_id),
+                summary="Password set",
+            )
+        ]
         portal = PortalState(status=status, last_access_at=clock.iso(moment - timedelta(days=self.rng.randint(0, 90))))
         if status in STATUS_ENTRIES:
             reason = {PortalStatus.PERMANENT_LOCK: LockReason.DEACTIVATED, PortalStatus.HIDDEN: LockReason.HIDDEN}.get(
-                status, self.rng.choice(LOCK_REASONS))
-            portal = portal.model_copy(update={
-                "lock_reason": reason, "locked_at": at,
-                "failed_login_count": 10 if reason is LockReason.FAILED_LOGINS else 0,
-            })
+                status, self.rng.choice(LOCK_REASONS)
+            )
+            portal = portal.model_copy(
+                update={
+                    "lock_reason": reason,
+                    "locked_at": at,
+                    "failed_login_count": 10 if reason is LockReason.FAILED_LOGINS else 0,
+                }
+            )
             kind, summary = STATUS_ENTRIES[status]
             entries.append(ActivityEntry(at=at, type=kind, actor=STAFF, summary=summary, details={"reason": reason}))
         after = before.model_copy(update={"portal": portal, "password_hash": self.password_hash})
@@ -183,12 +287,16 @@ class _Seeder:
 
     def add_payments(self, tenant_id: str, index: int, account_numbers: list[str]) -> None:
         caller = _caller(tenant_id, Role.INTEGRATION)
-        statuses = [PaymentStatus.SCHEDULED, PaymentStatus.PENDING] if index == 0 else [
-            self.rng.choice(list(PaymentStatus)) for _ in range(self.rng.randint(1, 3))]
+        statuses = (
+            [PaymentStatus.SCHEDULED, PaymentStatus.PENDING]
+            if index == 0
+            else [self.rng.choice(list(PaymentStatus)) for _ in range(self.rng.randint(1, 3))]
+        )
         today = clock.now()
         for number, status in enumerate(statuses):
             days = {PaymentStatus.SCHEDULED: self.rng.randint(3, 40), PaymentStatus.PENDING: 0}.get(
-                status, -self.rng.randint(1, 300))
+                status, -self.rng.randint(1, 300)
+            )
             feed = PaymentFeed(
                 account_number=self.rng.choice(account_numbers),
                 amount=Decimal(self.rng.randint(1500, 45000)) / 100,
@@ -204,7 +312,11 @@ def seed(total_customers: int = DEFAULT_CUSTOMERS) -> SeedSummary:
     """Write the demo data (three quarters in utility-a, the rest in utility-b). Needs LocalAws started."""
     started = time.perf_counter()
     summary = SeedSummary()
-    seeder = _Seeder(random.Random(RANDOM_SEED), hash_password(DEMO_PASSWORD), summary)
+    seeder = _Seeder(
+        random.Random(RANDOM_SEED),  # noqa: S311 - demo data, not secrets
+        hash_password(DEMO_PASSWORD),
+        summary,
+    )
     first_tenant = max(total_customers * 3 // 4, 1)
     for tenant_id, count in zip(TENANTS, (first_tenant, total_customers - first_tenant), strict=True):
         for index in range(count):

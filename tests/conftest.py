@@ -29,11 +29,12 @@ def aws() -> Iterator[LocalAws]:
 
 
 def _clear_client_caches() -> None:
-    from csr import idempotency
+    from csr import email, idempotency
     from csr.data import dynamo
 
     dynamo._resource.cache_clear()
     idempotency._persistence.cache_clear()
+    email._client.cache_clear()
 
 
 class Api:

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -10,8 +11,9 @@ from csr.http import ConsoleResolver
 from csr.models.access import LoginRequest, LoginResponse
 from csr.models.common import SessionToken
 from csr.models.customers import ImpersonationSession
+from csr.models.recovery import PasswordResetRequest, RecoveryRequest
 from csr.observability import logger, metrics, tracer
-from csr.services import access, customers
+from csr.services import access, customers, recovery
 
 app = ConsoleResolver(roles={Role.PORTAL})
 
@@ -19,6 +21,18 @@ app = ConsoleResolver(roles={Role.PORTAL})
 @app.post("/portal/login")
 def handle_login(body: LoginRequest) -> LoginResponse:
     return access.log_in(app.caller(), body)
+
+
+@app.post("/portal/password-reset", status_code=204)
+def handle_redeem_reset_token(body: PasswordResetRequest) -> Response[None]:
+    recovery.redeem_reset_token(app.caller(), body)
+    return Response(status_code=204)
+
+
+@app.post("/portal/recovery", status_code=204)
+def handle_redeem_recovery_code(body: RecoveryRequest) -> Response[None]:
+    recovery.redeem_recovery_code(app.caller(), body)
+    return Response(status_code=204)
 
 
 @app.get("/portal/impersonation/<session_token>")

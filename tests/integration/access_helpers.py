@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from boto3.dynamodb.conditions import Key
-
 from csr.data import customers as customer_store
-from csr.data import keys
-from csr.data.dynamo import Transaction, query_all, table
+from csr.data.dynamo import Transaction
 from csr.models.customers import PortalState
 from csr.passwords import hash_password
 from tests.conftest import Api, new_customer_body
+from tests.integration.helpers import activity_of
 
 TENANT = "utility-a"
 SUPERVISOR_GROUPS = ["csr", "csr_supervisor"]
@@ -51,18 +49,4 @@ def portal_of(customer_id: str) -> PortalState:
 
 def activity(customer_id: str) -> list[dict[str, Any]]:
     """The customer's activity entries as stored, oldest first."""
-    return list(
-        query_all(KeyConditionExpression=Key("pk").eq(keys.activity_pk(TENANT, customer_id)), ConsistentRead=True)
-    )
-
-
-def all_items() -> list[dict[str, Any]]:
-    """Every item of the table (a test-only Scan), to show that a refused request wrote nothing."""
-    items: list[dict[str, Any]] = []
-    kwargs: dict[str, Any] = {"ConsistentRead": True}
-    while True:
-        page = table().scan(**kwargs)
-        items.extend(page["Items"])
-        if "LastEvaluatedKey" not in page:
-            return sorted(items, key=lambda item: (item["pk"], item["sk"]))
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return activity_of(TENANT, customer_id)

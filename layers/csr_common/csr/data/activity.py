@@ -55,33 +55,37 @@ def count_attribute(activity_type: str) -> str:
     return f"n_{activity_type}"
 
 
-def record(
-    tx: Transaction, tenant_id: str, customer_id: str, entries: list[ActivityEntry], moment: datetime
-) -> None:
+def counter_ttl(moment: datetime) -> int:
+    """A month's counter outlives its last entry by a month: it is read until the whole month has aged out."""
+    return clock.epoch(moment + RETENTION + timedelta(days=31))
+
+
+def entry_item(tenant_id: str, customer_id: str, entry: ActivityEntry, moment: datetime, index: int) -> dict[str, Any]:
+    """The stored entry: in the customer's log partition and, through gsi1, in its type's partition."""
+    sort_key = entry_sort_key(moment, index)
+    return {
+        "pk": keys.activity_pk(tenant_id, customer_id),
+        "sk": sort_key,
+        "gsi1pk": keys.activity_type_pk(tenant_id, customer_id, entry.type),
+        "gsi1sk": sort_key,
+        "ttl": clock.epoch(moment + RETENTION),
+        **entry.model_dump(mode="json"),
+    }
+
+
+def record(tx: Transaction, tenant_id: str, customer_id: str, entries: list[ActivityEntry], moment: datetime) -> None:
     """Add `entries` (all written at `moment`) and their counter increments to `tx`.
 
     Sort key, TTL and counter month all derive from `moment`, so the reader's key conditions and the
     counters it sums always agree on which month and which side of the cutoff an entry lies."""
     if not entries:
         return
-    expires = clock.epoch(moment + RETENTION)
     for index, entry in enumerate(entries):
-        sort_key = entry_sort_key(moment, index)
-        tx.put(
-            {
-                "pk": keys.activity_pk(tenant_id, customer_id),
-                "sk": sort_key,
-                "gsi1pk": keys.activity_type_pk(tenant_id, customer_id, entry.type),
-                "gsi1sk": sort_key,
-                "ttl": expires,
-                **entry.model_dump(mode="json"),
-            }
-        )
+        tx.put(entry_item(tenant_id, customer_id, entry, moment, index))
     counts = Counter(str(entry.type) for entry in entries)
     names = {f"#c{i}": count_attribute(kind) for i, kind in enumerate(counts)}
     values: dict[str, Any] = {f":c{i}": count for i, count in enumerate(counts.values())}
-    # A month's counter outlives its last entry by a month: it is read until the whole month has aged out.
-    values[":ttl"] = expires + 31 * 24 * 3600
+    values[":ttl"] = counter_ttl(moment)
     adds = ", ".join(f"#c{i} :c{i}" for i in range(len(counts)))
     tx.update(
         {"pk": keys.activity_count_pk(tenant_id, customer_id), "sk": month_of(moment)},
@@ -142,16 +146,14 @@ def read_entries(
     high = below(before) if before else "~"
     if high < low:
         return []  # the previous page ended at the cutoff
-    streams = [_newest(_query_args(*partition, low, high), count) for partition in _partitions(
-        tenant_id, customer_id, types
-    )]
+    streams = [
+        _newest(_query_args(*partition, low, high), count) for partition in _partitions(tenant_id, customer_id, types)
+    ]
     merged: Iterable[dict[str, Any]] = heapq.merge(*streams, key=lambda item: str(item["sk"]), reverse=True)
     return [item for _, item in zip(range(count), merged, strict=False)]
 
 
-def count_entries(
-    tenant_id: str, customer_id: str, types: frozenset[ActivityType] | None, cutoff: datetime
-) -> int:
+def count_entries(tenant_id: str, customer_id: str, types: frozenset[ActivityType] | None, cutoff: datetime) -> int:
     """How many entries at or after `cutoff` match the filter, without reading them: the counters of the
     months after the cutoff's month, plus an exact count of the cutoff's month from the cutoff on."""
     boundary = month_of(cutoff)

@@ -85,3 +85,8 @@ def email_message_pk(message_id: str) -> str:
     """Which tenant and customer an SES message was sent for, so that its delivery events find them.
     SES events carry no tenant, and SES message ids are unique across tenants."""
     return f"EMAIL#{message_id}"
+
+
+def email_event_sk(event_type: str) -> str:
+    """Beside the message record: marks one SES event type of the message as recorded (redelivery-proof)."""
+    return f"EVENT#{event_type}"

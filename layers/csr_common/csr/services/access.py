@@ -206,10 +206,12 @@ def log_in(caller: Caller, request: LoginRequest) -> LoginResponse:
     if customer is None:
         raise invalid_credentials()
     known_id = customer.customer_id
+    fresh: Customer | None = customer  # the first attempt decides on what was just read
 
     def attempt() -> LoginOutcome:
-        nonlocal checked_hash, password_ok
-        before = load_customer(caller, known_id).customer
+        nonlocal checked_hash, password_ok, fresh
+        before = fresh or load_customer(caller, known_id).customer
+        fresh = None
         if before.password_hash != checked_hash:  # the password was reset meanwhile
             checked_hash = before.password_hash
             password_ok = verify_password(request.password, checked_hash)

@@ -262,13 +262,21 @@ def send_reset_link(caller: Caller, customer_id: str) -> ResetLinkSent:
         )
         tx.put(
             email.message_record(
-                message_id, tenant_id=caller.tenant_id, customer_id=customer_id, kind="password_reset_link",
+                message_id,
+                tenant_id=caller.tenant_id,
+                customer_id=customer_id,
+                kind="password_reset_link",
                 moment=moment,
             )
         )
         sent = entry(
-            moment, ActivityType.PASSWORD_RESET_LINK_SENT, csr_actor(caller), f"Password reset link emailed to {sent_to}",
-            sent_to=sent_to, expires_at=clock.iso(expires), superseded_previous=previous is not None,
+            moment,
+            ActivityType.PASSWORD_RESET_LINK_SENT,
+            csr_actor(caller),
+            f"Password reset link emailed to {sent_to}",
+            sent_to=sent_to,
+            expires_at=clock.iso(expires),
+            superseded_previous=previous is not None,
         )
         activity.record(tx, caller.tenant_id, customer_id, [sent], moment)
         tx.commit()
@@ -307,7 +315,9 @@ def redeem_reset_token(caller: Caller, request: PasswordResetRequest) -> None:
             error=InvalidTokenError,
         )
         completed = entry(
-            moment, ActivityType.PASSWORD_RESET_COMPLETED, _customer_actor(before.customer_id),
+            moment,
+            ActivityType.PASSWORD_RESET_COMPLETED,
+            _customer_actor(before.customer_id),
             "Password set through a reset link",
         )
         return save(caller, before, _with_new_password(before, password_hash), [completed], moment, tx=tx)
@@ -348,15 +358,21 @@ def issue_recovery_code(caller: Caller, customer_id: str) -> RecoveryCodeIssued:
             }
         )
         generated = entry(
-            moment, ActivityType.RECOVERY_CODE_GENERATED, csr_actor(caller), "Recovery code generated",
-            expires_at=clock.iso(expires), replaced_active_code=_active_code(found, moment) is not None,
+            moment,
+            ActivityType.RECOVERY_CODE_GENERATED,
+            csr_actor(caller),
+            "Recovery code generated",
+            expires_at=clock.iso(expires),
+            replaced_active_code=_active_code(found, moment) is not None,
         )
         activity.record(tx, caller.tenant_id, customer_id, [generated], moment)
         tx.commit()
         return expires
 
     expires = _retry_on_conflict(attempt, WRITE_ATTEMPTS, ConcurrentChangeError)
-    return RecoveryCodeIssued(code=format_code(digits), expires_at=clock.iso(expires), instructions=RECOVERY_INSTRUCTIONS)
+    return RecoveryCodeIssued(
+        code=format_code(digits), expires_at=clock.iso(expires), instructions=RECOVERY_INSTRUCTIONS
+    )
 
 
 def recovery_code_status(caller: Caller, customer_id: str) -> RecoveryCodeStatus:
@@ -421,7 +437,9 @@ def redeem_recovery_code(caller: Caller, request: RecoveryRequest) -> None:
             values={**seen, ":now": clock.iso(moment)},
         )
         redeemed = entry(
-            moment, ActivityType.RECOVERY_CODE_REDEEMED, _customer_actor(customer_id),
+            moment,
+            ActivityType.RECOVERY_CODE_REDEEMED,
+            _customer_actor(customer_id),
             "Password set with a recovery code",
         )
         return save(caller, before, _with_new_password(before, password_hash), [redeemed], moment, tx=tx)
@@ -430,9 +448,7 @@ def redeem_recovery_code(caller: Caller, request: RecoveryRequest) -> None:
     _notify_password_changed(caller.tenant_id, customer)
 
 
-def _record_failed_code(
-    tenant_id: str, customer_id: str, failed: int, seen: dict[str, Any], moment: datetime
-) -> None:
+def _record_failed_code(tenant_id: str, customer_id: str, failed: int, seen: dict[str, Any], moment: datetime) -> None:
     """Count a wrong code; the last allowed one revokes the code."""
     revoked = failed >= MAX_FAILED_CODE_ATTEMPTS
     tx = Transaction()
@@ -448,8 +464,12 @@ def _record_failed_code(
         )
     summary = "Wrong recovery code; the code was revoked" if revoked else "Wrong recovery code"
     failure = entry(
-        moment, ActivityType.RECOVERY_CODE_FAILED, _customer_actor(customer_id), summary,
-        failed_attempts=failed, revoked=revoked,
+        moment,
+        ActivityType.RECOVERY_CODE_FAILED,
+        _customer_actor(customer_id),
+        summary,
+        failed_attempts=failed,
+        revoked=revoked,
     )
     activity.record(tx, tenant_id, customer_id, [failure], moment)
     tx.commit()

@@ -34,7 +34,7 @@ SortKey = tuple[str, str, str, str]
 def search_terms(q: str) -> list[str]:
     """The folded terms of `q`, each once, in a canonical order. A term that folds to nothing (a lone
     accent) is a prefix of every word, so it constrains nothing and is dropped."""
-    terms = sorted({fold(term) for term in q.split()} - {""})
+    terms = sorted({term.lower() for term in q.split()} - {""})
     if not terms:
         raise ValidationFailedError(fields=[{"field": "q", "message": "Type at least one word to search for."}])
     return terms

@@ -1,0 +1,39 @@
+"""Recovery codes a CSR reads to the customer over the phone."""
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from csr.auth import CSR_ROLES
+from csr.http import ConsoleResolver
+from csr.models.common import CustomerId
+from csr.models.recovery import RecoveryCodeIssued, RecoveryCodeStatus
+from csr.observability import logger, metrics, tracer
+from csr.services import recovery
+
+app = ConsoleResolver(roles=CSR_ROLES)
+
+
+@app.post("/customers/<customer_id>/recovery-code", status_code=201)
+def handle_issue_recovery_code(customer_id: CustomerId) -> RecoveryCodeIssued:
+    return recovery.issue_recovery_code(app.caller(), customer_id)
+
+
+@app.get("/customers/<customer_id>/recovery-code")
+def handle_get_recovery_code(customer_id: CustomerId) -> RecoveryCodeStatus:
+    return recovery.recovery_code_status(app.caller(), customer_id)
+
+
+@app.delete("/customers/<customer_id>/recovery-code", status_code=204)
+def handle_revoke_recovery_code(customer_id: CustomerId) -> Response[None]:
+    recovery.revoke_recovery_code(app.caller(), customer_id)
+    return Response(status_code=204)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,37 @@
+"""Password-reset links emailed to the customer's address on record."""
+
+from typing import Any
+
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from csr.auth import CSR_ROLES
+from csr.http import ConsoleResolver
+from csr.idempotency import IdempotencyKey, run_idempotent
+from csr.models.common import CustomerId
+from csr.models.recovery import ResetLinkSent
+from csr.observability import logger, metrics, tracer
+from csr.services import recovery
+
+app = ConsoleResolver(roles=CSR_ROLES)
+
+
+@app.post("/customers/<customer_id>/password-reset-link", status_code=202)
+def handle_send_reset_link(customer_id: CustomerId, idempotency_key: IdempotencyKey = None) -> ResetLinkSent:
+    caller = app.caller()
+    # The route takes no body: what a retry must repeat is the customer it targets.
+    result = run_idempotent(
+        caller,
+        idempotency_key,
+        "password_reset_link",
+        {"customer_id": customer_id},
+        lambda: recovery.send_reset_link(caller, customer_id),
+    )
+    return ResetLinkSent.model_validate(result)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,107 @@
+"""SES delivery, bounce and complaint events become activity entries of the customer the email was for.
+
+SES names the message only; the record the sender wrote (`keys.email_message_pk`) names the tenant, the
+customer and the kind of email. EventBridge delivers at least once: a marker item per (message, event
+type), put on condition in the same transaction as the entry, makes a redelivery record nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from pydantic import ValidationError
+
+from csr import clock
+from csr.data import activity, keys
+from csr.data.dynamo import Transaction, call, table
+from csr.errors import ApiError
+from csr.models.activity import ActivityEntry, ActivityType, Actor, SesEvent, SesEventDetail
+from csr.observability import logger
+from csr.text import mask_email
+
+# EventBridge retries a failed delivery for at most 24 hours; a month of markers covers every redelivery.
+MARKER_TTL = timedelta(days=30)
+
+_ENTRIES = {
+    "Delivery": (ActivityType.EMAIL_DELIVERED, "Email delivered"),
+    "Bounce": (ActivityType.EMAIL_BOUNCED, "Email bounced"),
+    "Complaint": (ActivityType.EMAIL_COMPLAINED, "Recipient reported the email as spam"),
+}
+
+
+class Outcome(StrEnum):
+    RECORDED = "recorded"
+    DUPLICATE = "duplicate"
+    UNKNOWN_MESSAGE = "unknown_message"
+    NOT_AN_EMAIL_EVENT = "not_an_email_event"
+
+
+class _AlreadyRecordedError(ApiError):
+    code, message = "already_recorded", "This SES event was recorded before."
+
+
+def record_ses_event(raw: dict[str, Any]) -> Outcome:
+    """Record one EventBridge event of SES. What cannot be recorded is logged and dropped, never retried:
+    retrying would not change the answer. DynamoDB failures raise, so that EventBridge retries."""
+    try:
+        event = SesEvent.model_validate(raw)
+    except ValidationError as exc:
+        logger.warning("not an SES delivery, bounce or complaint event", extra={"errors": exc.error_count()})
+        return Outcome.NOT_AN_EMAIL_EVENT
+    detail = event.detail
+    message_id = detail.mail.message_id
+    log = {"message_id": message_id, "event_type": detail.event_type}
+    key = {"pk": keys.email_message_pk(message_id), "sk": keys.UNIQUE_SK}
+    sent = call(table().get_item, Key=key, ConsistentRead=True).get("Item")
+    if sent is None:
+        logger.warning("SES event for a message we have no record of", extra=log)
+        return Outcome.UNKNOWN_MESSAGE
+    moment = _happened_at(event)
+    kind, summary = _ENTRIES[detail.event_type]
+    entry = ActivityEntry(
+        at=clock.iso(moment), type=kind, actor=Actor.system(), summary=summary, details=_details(detail, sent)
+    )
+    now = clock.now()
+    tx = Transaction()
+    tx.put(
+        {
+            "pk": keys.email_message_pk(message_id),
+            "sk": keys.email_event_sk(detail.event_type),
+            "recorded_at": clock.iso(now),
+            "ttl": clock.epoch(now + MARKER_TTL),
+        },
+        condition="attribute_not_exists(pk)",
+        error=_AlreadyRecordedError,
+    )
+    activity.record(tx, str(sent["tenant_id"]), str(sent["customer_id"]), [entry], moment)
+    try:
+        tx.commit()
+    except _AlreadyRecordedError:
+        logger.info("SES event already recorded", extra=log)
+        return Outcome.DUPLICATE
+    logger.info("SES event recorded", extra=log)
+    return Outcome.RECORDED
+
+
+def _happened_at(event: SesEvent) -> datetime:
+    """When SES says the delivery, bounce or complaint happened; else when EventBridge got the event."""
+    detail = event.detail
+    specific = {"Delivery": detail.delivery, "Bounce": detail.bounce, "Complaint": detail.complaint}[detail.event_type]
+    return clock.parse_iso(specific.timestamp if specific and specific.timestamp else event.time)
+
+
+def _details(detail: SesEventDetail, sent: dict[str, Any]) -> dict[str, Any]:
+    """What a CSR needs to help: the kind of email, the masked address, why it bounced. No full address."""
+    details: dict[str, Any] = {
+        "email_kind": str(sent.get("kind", "")),
+        "message_id": detail.mail.message_id,
+        "sent_to": [mask_email(address) for address in detail.mail.destination[:5]],
+    }
+    if detail.bounce is not None:
+        details["bounce_type"] = detail.bounce.bounce_type
+        details["bounce_sub_type"] = detail.bounce.bounce_sub_type
+    if detail.complaint is not None and detail.complaint.complaint_feedback_type:
+        details["feedback_type"] = detail.complaint.complaint_feedback_type
+    return details

@@ -1,0 +1,241 @@
+"""POST /portal/login: generic failures, the 10-failure lockout, and its behaviour under concurrency."""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any
+
+import pytest
+
+from csr.auth import Caller
+from csr.errors import ApiError
+from csr.models.access import LoginRequest
+from csr.models.customers import LockReason, PortalStatus
+from csr.services import access
+from tests.conftest import Api
+from tests.integration.access_helpers import (
+    TENANT,
+    activity,
+    create_customer,
+    portal_of,
+    set_password,
+    set_portal,
+)
+from tests.integration.helpers import all_items
+
+PASSWORD = "correct horse battery staple"
+WRONG = "Tr0ub4dor&3"
+
+
+@pytest.fixture
+def portal(api: Api) -> Api:
+    return api.as_(groups=["portal"], sub="portal-app")
+
+
+@pytest.fixture
+def customer(csr: Api) -> dict[str, Any]:
+    created = create_customer(csr, 1)
+    set_password(created["customer_id"], PASSWORD)
+    return created
+
+
+def login(portal: Api, email: str, password: str) -> tuple[int, Any]:
+    status, answer, _ = portal.call("POST", "/portal/login", {"email": email, "password": password})
+    return status, answer
+
+
+def types_of(customer_id: str) -> list[str]:
+    return [entry["type"] for entry in activity(customer_id)]
+
+
+def test_right_password_logs_in_and_records_it(portal: Api, customer: dict[str, Any]) -> None:
+    status, answer = login(portal, customer["email"], PASSWORD)
+    assert (status, answer) == (200, {"customer_id": customer["customer_id"]})
+    state = portal_of(customer["customer_id"])
+    assert state.last_access_at is not None
+    assert state.failed_login_count == 0
+    last = activity(customer["customer_id"])[-1]
+    assert (last["type"], last["actor"]) == ("login_succeeded", {"kind": "customer", "id": customer["customer_id"]})
+
+
+def test_email_is_compared_case_insensitively(portal: Api, customer: dict[str, Any]) -> None:
+    status, _ = login(portal, "  " + customer["email"].upper(), PASSWORD)
+    assert status == 200
+
+
+def test_wrong_password_is_401_and_counted(portal: Api, customer: dict[str, Any]) -> None:
+    status, answer = login(portal, customer["email"], WRONG)
+    assert status == 401
+    assert answer["error"]["code"] == "invalid_credentials"
+    assert portal_of(customer["customer_id"]).failed_login_count == 1
+    last = activity(customer["customer_id"])[-1]
+    assert last["type"] == "login_failed"
+    assert last["actor"] == {"kind": "customer", "id": customer["customer_id"]}
+    assert last["details"] == {"reason": "wrong_password", "failed_login_count": 1}
+
+
+def test_unknown_email_unenrolled_and_no_password_answer_exactly_like_a_wrong_password(
+    csr: Api, portal: Api, customer: dict[str, Any]
+) -> None:
+    # Given an unenrolled customer (even with a hash somehow on record) and an enrolled one with no password
+    unenrolled = create_customer(csr, 2, enrolled=False)
+    set_password(unenrolled["customer_id"], PASSWORD)
+    no_password = create_customer(csr, 3)
+    wrong = login(portal, customer["email"], WRONG)
+    # Then every failure gets the same answer
+    assert wrong[0] == 401
+    assert login(portal, "nobody@example.org", PASSWORD) == wrong
+    assert login(portal, "not an email", PASSWORD) == wrong
+    assert login(portal, unenrolled["email"], PASSWORD) == wrong
+    assert login(portal, no_password["email"], PASSWORD) == wrong
+    # and an unenrolled customer's log shows no portal activity
+    assert types_of(unenrolled["customer_id"]) == ["customer_created"]
+    assert activity(no_password["customer_id"])[-1]["details"]["reason"] == "no_password_set"
+
+
+@pytest.mark.parametrize("password", ["x", "y" * 1024])
+def test_a_wrong_password_of_any_allowed_length_is_a_failure_not_a_422(
+    portal: Api, customer: dict[str, Any], password: str
+) -> None:
+    status, answer = login(portal, customer["email"], password)
+    assert (status, answer["error"]["code"]) == (401, "invalid_credentials")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"email": "a@example.org", "password": ""},
+        {"email": "a@example.org", "password": "z" * 1025},
+        {"email": "a@example.org"},
+        {"password": "x"},
+        {"email": "a@example.org", "password": "x", "remember": True},
+    ],
+)
+def test_malformed_body_is_422_without_echoing_the_password(portal: Api, body: dict[str, Any]) -> None:
+    before = all_items()
+    status, answer, _ = portal.call("POST", "/portal/login", body)
+    assert status == 422, answer
+    assert answer["error"]["code"] == "validation_error"
+    assert "z" * 100 not in json.dumps(answer)
+    assert all_items() == before
+
+
+def test_tenth_consecutive_failure_locks_the_account(portal: Api, customer: dict[str, Any]) -> None:
+    customer_id = customer["customer_id"]
+    for _ in range(9):
+        assert login(portal, customer["email"], WRONG)[0] == 401
+    assert portal_of(customer_id).status is PortalStatus.ENROLLED
+    # When the 10th fails
+    assert login(portal, customer["email"], WRONG)[0] == 401
+    # Then the account is locked, in the same write as the failure and a system entry
+    state = portal_of(customer_id)
+    assert (state.status, state.lock_reason, state.failed_login_count) == (
+        PortalStatus.LOCKED,
+        LockReason.FAILED_LOGINS,
+        10,
+    )
+    assert state.locked_at is not None
+    entries = activity(customer_id)
+    assert [e["type"] for e in entries[-2:]] == ["login_failed", "account_locked"]
+    assert entries[-1]["actor"] == {"kind": "system", "id": "system"}
+    assert entries[-1]["at"] == entries[-2]["at"] == state.locked_at
+    # and the right password now gets 423, the wrong one still 401
+    status, answer = login(portal, customer["email"], PASSWORD)
+    assert (status, answer["error"]["code"]) == (423, "account_locked")
+    status, answer = login(portal, customer["email"], WRONG)
+    assert (status, answer["error"]["code"]) == (401, "invalid_credentials")
+    state = portal_of(customer_id)
+    assert (state.status, state.failed_login_count) == (PortalStatus.LOCKED, 11)
+    assert types_of(customer_id).count("account_locked") == 1
+
+
+def test_success_resets_the_count(portal: Api, customer: dict[str, Any]) -> None:
+    for _ in range(9):
+        login(portal, customer["email"], WRONG)
+    assert login(portal, customer["email"], PASSWORD)[0] == 200
+    assert portal_of(customer["customer_id"]).failed_login_count == 0
+    for _ in range(9):
+        login(portal, customer["email"], WRONG)
+    assert portal_of(customer["customer_id"]).status is PortalStatus.ENROLLED
+
+
+def test_unlock_clears_the_count_and_lets_the_customer_back_in(csr: Api, portal: Api, customer: dict[str, Any]) -> None:
+    for _ in range(10):
+        login(portal, customer["email"], WRONG)
+    status, answer, _ = csr.call("POST", f"/customers/{customer['customer_id']}/unlock")
+    assert (status, answer) == (200, {"portal_status": "enrolled"})
+    state = portal_of(customer["customer_id"])
+    assert (state.failed_login_count, state.lock_reason, state.locked_at) == (0, None, None)
+    assert login(portal, customer["email"], PASSWORD)[0] == 200
+
+
+@pytest.mark.parametrize("status", [PortalStatus.LOCKED, PortalStatus.PERMANENT_LOCK, PortalStatus.HIDDEN])
+def test_right_password_on_a_csr_locked_account_is_423_and_leaves_it_locked(
+    portal: Api, customer: dict[str, Any], status: PortalStatus
+) -> None:
+    customer_id = customer["customer_id"]
+    set_portal(customer_id, status=status, lock_reason=LockReason.MISUSE, failed_login_count=2)
+    code, answer = login(portal, customer["email"], PASSWORD)
+    assert (code, answer["error"]["code"]) == (423, "account_locked")
+    state = portal_of(customer_id)
+    assert (state.status, state.lock_reason, state.failed_login_count) == (status, LockReason.MISUSE, 2)
+    assert activity(customer_id)[-1]["details"] == {"reason": "account_locked", "portal_status": status}
+
+
+def test_another_tenants_portal_cannot_log_in(api: Api, customer: dict[str, Any]) -> None:
+    other = api.as_(groups=["portal"], tenant_id="utility-b")
+    before = all_items()
+    status, answer = login(other, customer["email"], PASSWORD)
+    assert (status, answer["error"]["code"]) == (401, "invalid_credentials")
+    assert all_items() == before
+
+
+@pytest.mark.parametrize("groups", [["csr"], ["csr_supervisor"], ["integration"]])
+def test_non_portal_roles_get_403(api: Api, customer: dict[str, Any], groups: list[str]) -> None:
+    status, answer, _ = api.as_(groups=groups).call(
+        "POST", "/portal/login", {"email": customer["email"], "password": PASSWORD}
+    )
+    assert (status, answer["error"]["code"]) == (403, "forbidden")
+
+
+def test_no_password_or_email_is_stored_in_the_activity_log(portal: Api, customer: dict[str, Any]) -> None:
+    for password in (PASSWORD, WRONG, *[WRONG] * 9, PASSWORD):
+        login(portal, customer["email"], password)
+    stored = json.dumps(activity(customer["customer_id"]), default=str)
+    assert PASSWORD not in stored
+    assert WRONG not in stored
+    assert customer["email"] not in stored
+    assert customer["email"].split("@")[0] not in stored
+
+
+def test_twenty_parallel_failures_count_every_one_and_lock_once(customer: dict[str, Any]) -> None:
+    # Service calls stand in for 20 Lambda instances: one handler module cannot serve two events at once
+    # (Powertools keeps the current event on the resolver class).
+    caller = Caller(sub="portal-app", email="", tenant_id=TENANT, roles=frozenset({"portal"}))
+    request = LoginRequest(email=customer["email"], password=WRONG)
+    answers: list[str] = []
+    start = threading.Barrier(20)
+
+    def fail_once() -> None:
+        start.wait()
+        try:
+            access.log_in(caller, request)
+        except ApiError as error:
+            answers.append(error.code)
+
+    threads = [threading.Thread(target=fail_once) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == ["invalid_credentials"] * 20
+    state = portal_of(customer["customer_id"])
+    assert (state.status, state.failed_login_count) == (PortalStatus.LOCKED, 20)
+    types = types_of(customer["customer_id"])
+    assert types.count("login_failed") == 20
+    assert types.count("account_locked") == 1
+    counts = sorted(
+        e["details"]["failed_login_count"] for e in activity(customer["customer_id"]) if e["type"] == "login_failed"
+    )
+    assert counts == list(range(1, 21))

@@ -1,0 +1,137 @@
+"""The pure rules of account recovery: who may get a link or code, passwords, code format, emails."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from csr.errors import ConflictError, ValidationFailedError
+from csr.models.customers import PortalStatus
+from csr.services.recovery import (
+    CODE_DIGITS,
+    RECOVERY_INSTRUCTIONS,
+    check_password_length,
+    check_password_not_email,
+    format_code,
+    is_live,
+    new_code_digits,
+    normalize_code,
+    password_changed_email,
+    require_issuable,
+    reset_link_email,
+)
+
+
+def test_enrolled_accounts_may_get_links_and_codes() -> None:
+    require_issuable(PortalStatus.ENROLLED)
+
+
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [
+        (PortalStatus.UNENROLLED, "not_enrolled"),
+        (PortalStatus.LOCKED, "account_locked"),
+        (PortalStatus.PERMANENT_LOCK, "account_locked"),
+        (PortalStatus.HIDDEN, "account_locked"),
+    ],
+)
+def test_other_statuses_are_refused(status: PortalStatus, code: str) -> None:
+    with pytest.raises(ConflictError) as refused:
+        require_issuable(status)
+    assert refused.value.code == code
+    assert refused.value.status == 409
+
+
+@pytest.mark.parametrize("length", [15, 16, 127, 128])
+def test_password_lengths_accepted(length: int) -> None:
+    check_password_length("p" * length)
+
+
+@pytest.mark.parametrize("length", [0, 1, 14, 129, 1024])
+def test_password_lengths_refused(length: int) -> None:
+    with pytest.raises(ValidationFailedError) as refused:
+        check_password_length("p" * length)
+    assert refused.value.code == "weak_password"
+    assert refused.value.details["fields"][0]["field"] == "new_password"
+
+
+def test_length_counts_characters_not_bytes() -> None:
+    check_password_length("é" * 15)
+
+
+@pytest.mark.parametrize(
+    "password", ["jean.tremblay@example.org", "JEAN.Tremblay@Example.ORG", " jean.tremblay@example.org "]
+)
+def test_password_equal_to_the_email_is_refused(password: str) -> None:
+    with pytest.raises(ValidationFailedError) as refused:
+        check_password_not_email(password, "jean.tremblay@example.org")
+    assert refused.value.code == "weak_password"
+
+
+def test_password_containing_the_email_is_allowed() -> None:
+    check_password_not_email("jean.tremblay@example.org!", "jean.tremblay@example.org")
+
+
+def test_new_codes_are_ten_random_digits() -> None:
+    codes = {new_code_digits() for _ in range(200)}
+    assert all(len(code) == CODE_DIGITS and code.isdigit() for code in codes)
+    assert len(codes) == 200
+    # Every digit appears in every position over many codes (no fixed or biased position).
+    for position in range(CODE_DIGITS):
+        assert len({code[position] for code in codes}) == 10
+
+
+def test_code_is_grouped_for_reading_aloud() -> None:
+    assert format_code("4821093755") == "4821-0937-55"
+
+
+@pytest.mark.parametrize("typed", ["4821-0937-55", "4821 0937 55", " 4821093755 ", "48-21 09--37 55", "4821\t0937\t55"])
+def test_spaces_and_dashes_are_ignored(typed: str) -> None:
+    assert normalize_code(typed) == "4821093755"
+
+
+def test_other_characters_are_kept_so_they_do_not_match() -> None:
+    assert normalize_code("4821.0937.55") == "4821.0937.55"
+
+
+@given(st.text(alphabet="0123456789", min_size=CODE_DIGITS, max_size=CODE_DIGITS))
+def test_reading_aloud_and_typing_back_round_trips(digits: str) -> None:
+    assert normalize_code(format_code(digits)) == digits
+
+
+def test_expiry_is_checked_against_the_moment() -> None:
+    moment = datetime(2026, 1, 1, tzinfo=UTC)
+    item = {"expires_at": "2026-01-01T00:00:01.000Z"}
+    assert is_live(item, moment)
+    assert not is_live(item, moment + timedelta(seconds=1))
+    assert not is_live(None, moment)
+
+
+def test_reset_email_carries_the_link_in_both_bodies() -> None:
+    link = "https://portal.example.com/reset-password?token=abc_DEF-123"
+    content = reset_link_email(link, "2026-01-02T00:00:00.000Z")
+    assert link in content.text
+    assert f'href="{link}"' in content.html
+    assert "2026-01-02T00:00:00.000Z" in content.text
+
+
+def test_reset_email_escapes_the_link_in_html() -> None:
+    content = reset_link_email('https://portal.example.com/x?a=1&b="2"', "later")
+    assert "&amp;b=&quot;2&quot;" in content.html
+
+
+def test_password_changed_notice_says_what_to_do_if_unexpected() -> None:
+    content = password_changed_email()
+    assert content.subject == "Your portal password was changed"
+    assert "customer service" in content.text
+    assert "customer service" in content.html
+
+
+def test_instructions_are_sentences_that_hold_no_code() -> None:
+    # GET shows them too, so they must never embed a code.
+    assert all(line.endswith(".") for line in RECOVERY_INSTRUCTIONS)
+    assert not re.search(r"\d{4}-\d{4}-\d{2}", " ".join(RECOVERY_INSTRUCTIONS))
