@@ -4,7 +4,6 @@ this merges them, for every function template.yaml deploys with an `app`."""
 from __future__ import annotations
 
 import importlib
-import json
 from typing import Any
 
 from infra import template
@@ -20,7 +19,7 @@ def function_documents() -> dict[str, dict[str, Any]]:
     for function in template.functions():
         app = getattr(importlib.import_module(function.module), "app", None)
         if app is not None:
-            documents[function.logical_id] = json.loads(app.get_openapi_json_schema())
+            documents[function.logical_id] = app.openapi_document()
     return documents
 
 

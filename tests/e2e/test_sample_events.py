@@ -59,7 +59,7 @@ SAM_IDENTITY = {
     "user",
 }
 SAMPLES = sorted(
-    path for name in ("customers", "portal", "integration") for path in (ROOT / "events" / name).glob("*.json")
+    path for name in ("customers", "portal", "integration", "lock") for path in (ROOT / "events" / name).glob("*.json")
 )
 
 
@@ -69,7 +69,7 @@ def _load(path: Path) -> dict[str, Any]:
 
 
 def test_every_api_function_has_samples() -> None:
-    assert {path.parent.name for path in SAMPLES} == {"customers", "portal", "integration"}
+    assert {path.parent.name for path in SAMPLES} == {"customers", "portal", "integration", "lock"}
 
 
 @pytest.mark.parametrize("path", SAMPLES, ids=lambda path: f"{path.parent.name}/{path.name}")

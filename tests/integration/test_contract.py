@@ -60,3 +60,15 @@ def test_no_claims_is_401(api: Api, method: str, path: str) -> None:
     concrete = re.sub(r"\{\w+\}", "abcdefghijklmnopqrstuv", path)
     status, error, _ = api.call(method, concrete, {})
     assert (status, error["error"]["code"]) == (401, "unauthorized")
+
+
+def test_openapi_errors_use_the_error_body_of_the_contract(aws: LocalAws) -> None:
+    from infra.openapi import merged_openapi
+
+    document = merged_openapi()
+    assert "HTTPValidationError" not in document["components"]["schemas"]
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            for status in ("401", "403", "422"):
+                schema = operation["responses"][status]["content"]["application/json"]["schema"]
+                assert schema == {"$ref": "#/components/schemas/ErrorBody"}, (method, path, status)

@@ -239,3 +239,25 @@ def test_twenty_parallel_failures_count_every_one_and_lock_once(customer: dict[s
         e["details"]["failed_login_count"] for e in activity(customer["customer_id"]) if e["type"] == "login_failed"
     )
     assert counts == list(range(1, 21))
+
+
+def test_a_password_set_while_the_login_runs_is_the_one_checked(
+    portal: Api, customer: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given the password changes between the login's read and its write
+    real_save = access.save
+    raced = []
+
+    def save_after_a_reset(*args: Any, **kwargs: Any) -> Any:
+        if not raced:
+            raced.append(True)
+            set_password(customer["customer_id"], "a brand new passphrase")
+        return real_save(*args, **kwargs)
+
+    monkeypatch.setattr(access, "save", save_after_a_reset)
+    # When the customer logs in with the new password
+    status, answer = login(portal, customer["email"], "a brand new passphrase")
+    # Then the stale write is refused, and the retry decides on the new hash
+    assert (status, answer) == (200, {"customer_id": customer["customer_id"]})
+    assert types_of(customer["customer_id"])[-1] == "login_succeeded"
+    assert "login_failed" not in types_of(customer["customer_id"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -75,6 +76,27 @@ class ConsoleResolver(APIGatewayRestResolver):
         logger.exception("unhandled error")
         body = {"error": {"code": "internal_error", "message": "Something went wrong on our side.", "details": {}}}
         return Response(status_code=500, content_type="application/json", body=body)
+
+    def openapi_document(self) -> dict[str, Any]:
+        """Powertools' document, with the error body of API.md where it would put its own 422 shape, and
+        the errors every route can answer (401, 403, 503; 404 where the path names a record)."""
+        document: dict[str, Any] = json.loads(self.get_openapi_json_schema())
+        schemas = document.setdefault("components", {}).setdefault("schemas", {})
+        for name in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(name, None)
+        schemas.update(ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}").pop("$defs"))
+        schemas["ErrorBody"] = ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}")
+        error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+        for path, operations in document.get("paths", {}).items():
+            for operation in operations.values():
+                statuses = {401: "Unauthorized", 403: "Forbidden", 422: "Invalid input", 503: "Retry later"}
+                if "{" in path:
+                    statuses[404] = "Not found"
+                if "requestBody" in operation:
+                    statuses |= {400: "Malformed JSON", 413: "Body over 64 KiB"}
+                for status, description in statuses.items():
+                    operation["responses"][str(status)] = {"description": description, "content": error}
+        return document
 
     def caller(self) -> Caller:
         return caller_from_event(self.current_event.raw_event)
