@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 from typing import Any
@@ -62,20 +63,21 @@ def _run_every_flow(csr: Api, api: Api) -> list[str]:
 def test_no_secret_in_logs_or_stored_items(
     csr: Api,
     api: Api,
-    capfd: pytest.CaptureFixture[str],
     caplog: pytest.LogCaptureFixture,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # Given every invocation sampled for DEBUG logs (POWERTOOLS_LOGGER_SAMPLE_RATE=1, which a deployment
-    # may set while investigating), and Powertools' own utilities at DEBUG too
+    # Given the product's JSON log lines (what CloudWatch receives) written to a buffer, every invocation
+    # sampled for DEBUG (POWERTOOLS_LOGGER_SAMPLE_RATE=1, which a deployment may set while investigating),
+    # and the standard loggers of the libraries captured too
+    json_lines = io.StringIO()
+    monkeypatch.setattr(logger.registered_handler, "stream", json_lines)
     monkeypatch.setattr(logger, "sampling_rate", 1.0)
     caplog.set_level(logging.INFO)
     caplog.set_level(logging.DEBUG, logger="aws_lambda_powertools")
     # When
     secrets = _run_every_flow(csr, api)
     # Then
-    captured = capfd.readouterr()
-    log_text = "\n".join([captured.out, captured.err, *(record.getMessage() for record in caplog.records)])
+    log_text = "\n".join([json_lines.getvalue(), *(record.getMessage() for record in caplog.records)])
     assert "SES refused an email" in log_text, "the SES failures should have been logged"
     assert "password-change notice not sent" in log_text
     stored = json.dumps(_every_item(), default=str)

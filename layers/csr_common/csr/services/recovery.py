@@ -226,7 +226,6 @@ def send_reset_link(caller: Caller, customer_id: str) -> ResetLinkSent:
     hashed = token_hash(token)
     expires = clock.now() + RESET_LINK_TTL
     link = f"{get_settings().portal_base_url}/reset-password?token={token}"
-    logger.debug("sending", extra={"link": link})
     message_id = email.send(found.customer.email, reset_link_email(link, clock.iso(expires)))
     sent_to = mask_email(found.customer.email)
 
