@@ -34,7 +34,7 @@ SortKey = tuple[str, str, str, str]
 def search_terms(q: str) -> list[str]:
     """The folded terms of `q`, each once, in a canonical order. A term that folds to nothing (a lone
     accent) is a prefix of every word, so it constrains nothing and is dropped."""
-    terms = sorted({term.lower() for term in q.split()} - {""})
+    terms = sorted({fold(term) for term in q.split()} - {""})
     if not terms:
         raise ValidationFailedError(fields=[{"field": "q", "message": "Type at least one word to search for."}])
     return terms
@@ -105,7 +105,7 @@ def search_customers(
         found = customers.load(caller.tenant_id, customer_id)
         if found is not None:
             rows.extend(matching_rows(found.customer, terms, district, statuses))
-    rows.sort(key=lambda pair: pair[0])
+    rows.sort(key=lambda pair: pair[0][1:])
     remaining = [pair for pair in rows if after is None or pair[0] > after]
     page = remaining[:limit]
     next_cursor = None
