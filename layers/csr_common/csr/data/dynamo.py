@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
@@ -163,3 +165,22 @@ def batch_get(keys: list[dict[str, str]]) -> list[dict[str, Any]]:
             items.extend(page.get("Responses", {}).get(name, []))
             request = page.get("UnprocessedKeys") or {}
     return items
+
+
+T = TypeVar("T")
+
+
+def retry_on_conflict(
+    attempt: Callable[[], T], *, attempts: int = 25, exhausted: Callable[[], ApiError] = ConcurrentChangeError
+) -> T:
+    """Run `attempt` (read, decide, conditional write) again while a concurrent change defeats it.
+
+    A stale write itself writes nothing; re-reading and deciding again is what lets a CSR's lock land
+    during a burst of failed logins. Full-jitter backoff, capped at 50 ms, spreads racing writers apart.
+    """
+    for tries in range(attempts):
+        try:
+            return attempt()
+        except ConcurrentChangeError:
+            time.sleep(random.uniform(0, min(0.05, 0.002 * 2**tries)))  # noqa: S311 - not a secret
+    raise exhausted()

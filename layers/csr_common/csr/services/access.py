@@ -7,18 +7,15 @@ count must not turn a CSR's lock into a 409); after MAX_ATTEMPTS conflicting wri
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable
 from datetime import datetime
-from typing import TypeVar
 
 from csr import clock
 from csr.auth import Caller, Role, require_role
 from csr.data import customers as customer_store
 from csr.data import keys
-from csr.data.dynamo import Transaction
-from csr.errors import ConcurrentChangeError, ConflictError, LockedError, UnauthorizedError
+from csr.data.dynamo import Transaction, retry_on_conflict
+from csr.errors import ConflictError, LockedError, UnauthorizedError
 from csr.models.access import (
     DeactivateRequest,
     DeactivateResponse,
@@ -36,19 +33,6 @@ from csr.services.customers import csr_actor, entry, load_customer, payments_of,
 
 MAX_ATTEMPTS = 25
 SUPERVISOR_ONLY = frozenset({Role.CSR_SUPERVISOR})
-
-T = TypeVar("T")
-
-
-def _retrying(attempt: Callable[[], T]) -> T:
-    """Run `attempt` (read, decide, conditional write) until no concurrent change defeats it."""
-    for tries in range(MAX_ATTEMPTS):
-        try:
-            return attempt()
-        except ConcurrentChangeError:
-            # Jittered backoff spreads racing writers apart (full jitter, capped at 50 ms).
-            time.sleep(random.uniform(0, min(0.05, 0.002 * 2**tries)))  # noqa: S311 - not a secret
-    raise ConcurrentChangeError()
 
 
 def _refused(refusal: Refusal) -> ConflictError:
@@ -72,7 +56,7 @@ def _change_status(
         save(caller, before, after, make_entries(before, moment), moment)
         return PortalStatusResponse(portal_status=portal_state.status)
 
-    return _retrying(attempt)
+    return retry_on_conflict(attempt, attempts=MAX_ATTEMPTS)
 
 
 def lock(caller: Caller, customer_id: str, request: LockRequest) -> PortalStatusResponse:
@@ -170,7 +154,7 @@ def deactivate(caller: Caller, customer_id: str, request: DeactivateRequest) -> 
         save(caller, before, before.model_copy(update={"portal": portal_state}), entries, moment, tx)
         return DeactivateResponse(cancelled_payments=cancelled)
 
-    return _retrying(attempt)
+    return retry_on_conflict(attempt, attempts=MAX_ATTEMPTS)
 
 
 def _cancel_payment(tx: Transaction, tenant_id: str, customer_id: str, payment: Payment) -> None:
@@ -222,7 +206,7 @@ def log_in(caller: Caller, request: LoginRequest) -> LoginResponse:
             save(caller, before, after, _login_entries(before, result, moment), moment)
         return result.outcome
 
-    outcome = _retrying(attempt)
+    outcome = retry_on_conflict(attempt, attempts=MAX_ATTEMPTS)
     if outcome is LoginOutcome.SUCCEEDED:
         return LoginResponse(customer_id=known_id)
     if outcome is LoginOutcome.ACCOUNT_LOCKED:

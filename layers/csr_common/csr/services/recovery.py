@@ -12,17 +12,16 @@ from __future__ import annotations
 import hmac
 import re
 import secrets
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from html import escape
-from typing import Any, TypeVar
+from typing import Any
 
 from csr import clock, email
 from csr.auth import Caller
 from csr.data import activity, keys
 from csr.data import customers as customer_store
 from csr.data.customers import CustomerPartition
-from csr.data.dynamo import Transaction, call, table
+from csr.data.dynamo import Transaction, call, retry_on_conflict, table
 from csr.email import EmailContent
 from csr.errors import ApiError, ConcurrentChangeError, ConflictError, NotFoundError, ValidationFailedError
 from csr.ids import new_token, token_hash
@@ -77,9 +76,6 @@ class InvalidCodeError(ApiError):
 
 class NoActiveCodeError(NotFoundError):
     code, message = "no_active_code", "This customer has no active recovery code."
-
-
-T = TypeVar("T")
 
 
 # --- rules --------------------------------------------------------------------------------------
@@ -160,16 +156,6 @@ def password_changed_email() -> EmailContent:
 
 
 # --- writes -------------------------------------------------------------------------------------
-
-
-def _retry_on_conflict(attempt: Callable[[], T], attempts: int, exhausted: Callable[[], ApiError]) -> T:
-    """Run `attempt` (read, decide, conditional write) again while a concurrent change defeats it."""
-    for _ in range(attempts):
-        try:
-            return attempt()
-        except ConcurrentChangeError:
-            continue
-    raise exhausted()
 
 
 def _profile_key(tenant_id: str, customer_id: str) -> dict[str, str]:
@@ -281,7 +267,7 @@ def send_reset_link(caller: Caller, customer_id: str) -> ResetLinkSent:
         activity.record(tx, caller.tenant_id, customer_id, [sent], moment)
         tx.commit()
 
-    _retry_on_conflict(store, WRITE_ATTEMPTS, ConcurrentChangeError)
+    retry_on_conflict(store, attempts=WRITE_ATTEMPTS, exhausted=ConcurrentChangeError)
     return ResetLinkSent(sent_to=sent_to, expires_at=clock.iso(expires))
 
 
@@ -322,7 +308,7 @@ def redeem_reset_token(caller: Caller, request: PasswordResetRequest) -> None:
         )
         return save(caller, before, _with_new_password(before, password_hash), [completed], moment, tx=tx)
 
-    customer = _retry_on_conflict(attempt, WRITE_ATTEMPTS, InvalidTokenError)
+    customer = retry_on_conflict(attempt, attempts=WRITE_ATTEMPTS, exhausted=InvalidTokenError)
     _notify_password_changed(caller.tenant_id, customer)
 
 
@@ -369,7 +355,7 @@ def issue_recovery_code(caller: Caller, customer_id: str) -> RecoveryCodeIssued:
         tx.commit()
         return expires
 
-    expires = _retry_on_conflict(attempt, WRITE_ATTEMPTS, ConcurrentChangeError)
+    expires = retry_on_conflict(attempt, attempts=WRITE_ATTEMPTS, exhausted=ConcurrentChangeError)
     return RecoveryCodeIssued(
         code=format_code(digits), expires_at=clock.iso(expires), instructions=RECOVERY_INSTRUCTIONS
     )
@@ -405,7 +391,7 @@ def revoke_recovery_code(caller: Caller, customer_id: str) -> None:
         activity.record(tx, caller.tenant_id, customer_id, [revoked], moment)
         tx.commit()
 
-    _retry_on_conflict(attempt, WRITE_ATTEMPTS, ConcurrentChangeError)
+    retry_on_conflict(attempt, attempts=WRITE_ATTEMPTS, exhausted=ConcurrentChangeError)
 
 
 def redeem_recovery_code(caller: Caller, request: RecoveryRequest) -> None:
@@ -444,7 +430,7 @@ def redeem_recovery_code(caller: Caller, request: RecoveryRequest) -> None:
         )
         return save(caller, before, _with_new_password(before, password_hash), [redeemed], moment, tx=tx)
 
-    customer = _retry_on_conflict(attempt, CODE_REDEEM_ATTEMPTS, InvalidCodeError)
+    customer = retry_on_conflict(attempt, attempts=CODE_REDEEM_ATTEMPTS, exhausted=InvalidCodeError)
     _notify_password_changed(caller.tenant_id, customer)
 
 
