@@ -105,7 +105,7 @@ def search_customers(
         found = customers.load(caller.tenant_id, customer_id)
         if found is not None:
             rows.extend(matching_rows(found.customer, terms, district, statuses))
-    rows.sort(key=lambda pair: pair[0][1:])
+    rows.sort(key=lambda pair: pair[0])
     remaining = [pair for pair in rows if after is None or pair[0] > after]
     page = remaining[:limit]
     next_cursor = None
