@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test lint typecheck cfn-lint pytest package clean bench-activity
+.PHONY: serve test lint typecheck cfn-lint pytest package clean bench-search bench-activity
 
 $(STAMP): pyproject.toml layers/csr_common/requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ pytest: $(STAMP)
 # The deploy-ready artifact for the template's runtime and architecture (see README: Deploy).
 package: $(STAMP)
 	$(BIN)/python -m infra.package --arch arm64 --python 3.13
+
+# Not part of `make test`: seeds 100,000 customers into moto (several minutes).
+bench-search: $(STAMP)
+	$(BIN)/python -m bench.search
 
 clean:
 	rm -rf $(VENV) .aws-sam build dist

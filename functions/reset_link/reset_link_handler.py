@@ -26,6 +26,7 @@ def handle_send_reset_link(customer_id: CustomerId, idempotency_key: Idempotency
         "password_reset_link",
         {"customer_id": customer_id},
         lambda: recovery.send_reset_link(caller, customer_id),
+        app.lambda_context,
     )
     return ResetLinkSent.model_validate(result)
 
