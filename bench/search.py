@@ -41,8 +41,9 @@ class Query:
     status: str | None = None
 
     def label(self) -> str:
-        filters = "".join(f" {name}={value}" for name, value in (("district", self.district), ("status", self.status))
-                          if value)
+        filters = "".join(
+            f" {name}={value}" for name, value in (("district", self.district), ("status", self.status)) if value
+        )
         return f"q={self.q!r}{filters}"
 
 
@@ -64,16 +65,46 @@ def targets() -> list[dict[str, object]]:
         return {"account_number": number, "service_address": address, "billing_address": address, "district": district}
 
     return [
-        {"first_name": "Jean", "last_name": "Tremblay", "email": "jean.tremblay@example.org", "person_id": "T-1",
-         "accounts": [account("ACC-770001", "2172 Main Street Apt 3"), account("ACC-770002", "2172 Main Street Apt 4")]},
-        {"first_name": "Hélène", "last_name": "Côté", "email": "hcote@example.org", "person_id": "T-2",
-         "accounts": [account("ACC-770003", "2172 Main Street Unit 9")]},
-        {"first_name": "Jeanne", "last_name": "Roy", "email": "jroy@example.org", "person_id": "T-3",
-         "accounts": [account("ACC-880004", "5 Pine Road", "north"), account("ACC-880005", "6 Pine Road", "south")]},
-        {"first_name": "Marc", "last_name": "Arsenault", "email": "marc@example.org", "person_id": "T-4",
-         "status": "locked", "accounts": [account("ACC-880006", "7 Pine Road", "north")]},
-        {"first_name": "Helene", "last_name": "Caron", "email": "caron@example.org", "person_id": "T-5",
-         "status": "hidden", "accounts": [account("ACC-880007", "8 Pine Road", "north")]},
+        {
+            "first_name": "Jean",
+            "last_name": "Tremblay",
+            "email": "jean.tremblay@example.org",
+            "person_id": "T-1",
+            "accounts": [
+                account("ACC-770001", "2172 Main Street Apt 3"),
+                account("ACC-770002", "2172 Main Street Apt 4"),
+            ],
+        },
+        {
+            "first_name": "Hélène",
+            "last_name": "Côté",
+            "email": "hcote@example.org",
+            "person_id": "T-2",
+            "accounts": [account("ACC-770003", "2172 Main Street Unit 9")],
+        },
+        {
+            "first_name": "Jeanne",
+            "last_name": "Roy",
+            "email": "jroy@example.org",
+            "person_id": "T-3",
+            "accounts": [account("ACC-880004", "5 Pine Road", "north"), account("ACC-880005", "6 Pine Road", "south")],
+        },
+        {
+            "first_name": "Marc",
+            "last_name": "Arsenault",
+            "email": "marc@example.org",
+            "person_id": "T-4",
+            "status": "locked",
+            "accounts": [account("ACC-880006", "7 Pine Road", "north")],
+        },
+        {
+            "first_name": "Helene",
+            "last_name": "Caron",
+            "email": "caron@example.org",
+            "person_id": "T-5",
+            "status": "hidden",
+            "accounts": [account("ACC-880007", "8 Pine Road", "north")],
+        },
     ]
 
 
@@ -92,7 +123,9 @@ def add_targets() -> None:
             found = customers.load(TENANT, created.customer_id)
             assert found is not None
             before = found.customer
-            after = before.model_copy(update={"portal": before.portal.model_copy(update={"status": PortalStatus(status)})})
+            after = before.model_copy(
+                update={"portal": before.portal.model_copy(update={"status": PortalStatus(status)})}
+            )
             tx = Transaction()
             customers.add_customer_write(tx, TENANT, before, after)
             tx.commit()
@@ -123,9 +156,16 @@ def filler_items(n: int) -> list[dict[str, object]]:
         version=1,
     )
     pk = keys.customer_pk(TENANT, customer.customer_id)
-    profile = {"pk": pk, "sk": keys.PROFILE_SK, **customer.model_dump(mode="json", exclude={"accounts"}, exclude_none=True)}
-    account = {"pk": pk, "sk": keys.account_sk(customer.accounts[0].account_number),
-               **customer.accounts[0].model_dump(mode="json", exclude_none=True)}
+    profile = {
+        "pk": pk,
+        "sk": keys.PROFILE_SK,
+        **customer.model_dump(mode="json", exclude={"accounts"}, exclude_none=True),
+    }
+    account = {
+        "pk": pk,
+        "sk": keys.account_sk(customer.accounts[0].account_number),
+        **customer.accounts[0].model_dump(mode="json", exclude_none=True),
+    }
     index = [search_index.index_item(TENANT, customer.customer_id, word) for word in search_index.index_keys(customer)]
     return [profile, account, *index]
 
@@ -203,8 +243,10 @@ def main() -> int:
         started = time.perf_counter()
         items = add_fillers(seeded, size)
         seeded = size
-        print(f"# seeded to {size:,} customers (+{items:,} items in {time.perf_counter() - started:.0f} s)",
-              file=sys.stderr)
+        print(
+            f"# seeded to {size:,} customers (+{items:,} items in {time.perf_counter() - started:.0f} s)",
+            file=sys.stderr,
+        )
         results[size] = {query.label(): run_query(counter, query, args.repeats) for query in QUERIES}
         scans[size] = run_scan(counter, "2172")
 
@@ -212,16 +254,18 @@ def main() -> int:
     print("|---:|---|---:|---:|---:|---:|")
     for size in sizes:
         for label, figures in results[size].items():
-            print(f"| {size:,} | {label} | {figures.rows} | {figures.items_read} | {figures.calls} | "
-                  f"{figures.median_ms:.1f} |")
+            print(
+                f"| {size:,} | {label} | {figures.rows} | {figures.items_read} | {figures.calls} | "
+                f"{figures.median_ms:.1f} |"
+            )
         scan = scans[size]
-        print(f"| {size:,} | Scan + FilterExpression: index items of q='2172' | {scan.rows} | "
-              f"{scan.items_read:,} | {scan.calls} | {scan.median_ms:.0f} |")
+        print(
+            f"| {size:,} | Scan + FilterExpression: index items of q='2172' | {scan.rows} | "
+            f"{scan.items_read:,} | {scan.calls} | {scan.median_ms:.0f} |"
+        )
 
     small, large = sizes[0], sizes[-1]
-    worst_growth = max(
-        results[large][label].items_read / results[small][label].items_read for label in results[small]
-    )
+    worst_growth = max(results[large][label].items_read / results[small][label].items_read for label in results[small])
     same_rows = all(results[large][label].rows == results[small][label].rows for label in results[small])
     scan_ratio = scans[large].items_read / results[large][QUERIES[0].label()].items_read
     print(f"\nrows identical at every size: {same_rows}")

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from csr import clock
 from tests.conftest import Api, new_customer_body
 
 TENANT = "utility-a"
@@ -321,3 +322,23 @@ def test_a_rare_type_filter_reads_only_that_types_entries(csr: Api) -> None:
     assert counter.read(keys.activity_type_pk(TENANT, customer_id, "account_locked"))
     # profile + account (the customer), this month's counter, and the 2 locks twice (their count, their page)
     assert counter.scanned <= 8
+
+
+def test_numbers_in_details_come_back_as_numbers(csr: Api) -> None:
+    from csr.data import activity
+    from csr.data.dynamo import Transaction
+    from csr.models.activity import ActivityEntry, ActivityType, Actor
+
+    status, created, _ = csr.call("POST", "/customers", new_customer_body())
+    assert status == 201
+    moment = clock.now()
+    tx = Transaction()
+    details = {"count": 3, "nested": [{"n": 2}], "note": "x"}
+    entry = ActivityEntry(
+        at=clock.iso(moment), type=ActivityType.LOGIN_FAILED, actor=Actor.system(), summary="x", details=details
+    )
+    activity.record(tx, "utility-a", created["customer_id"], [entry], moment)
+    tx.commit()
+    status, page, _ = csr.call("GET", f"/customers/{created['customer_id']}/activity", query={"types": "login_failed"})
+    assert status == 200
+    assert page["items"][0]["details"] == details

@@ -57,10 +57,16 @@ def error_code(response: tuple[int, Any, dict[str, str]]) -> tuple[int, str]:
 
 def test_street_number_finds_every_account_at_that_address(csr: Api) -> None:
     # Given two units of 2172 Main Street on one customer, one on another, and look-alike numbers elsewhere
-    add(csr, 1, last_name="Arsenault", accounts=[
-        account("ACC-1", "2172 Main Street Apt 3"), account("ACC-2", "2172 Main Street Apt 4"),
-        account("ACC-3", "12 Oak Avenue"),
-    ])
+    add(
+        csr,
+        1,
+        last_name="Arsenault",
+        accounts=[
+            account("ACC-1", "2172 Main Street Apt 3"),
+            account("ACC-2", "2172 Main Street Apt 4"),
+            account("ACC-3", "12 Oak Avenue"),
+        ],
+    )
     add(csr, 2, last_name="Bouchard", accounts=[account("ACC-4", "2172 Main Street Unit 9")])
     add(csr, 3, last_name="Caron", accounts=[account("ACC-5", "217 Main Street", billing="PO Box 12172")])
     # When / Then: every account at 2172, in name order; 217 and PO box 12172 start otherwise
@@ -112,7 +118,9 @@ def test_district_and_status_filters_combined(aws: Any, csr: Api) -> None:
     # Given four customers named alike: two districts, two statuses
     north_enrolled = add(csr, 1, accounts=[account("N-1", "5 Pine Road", "north")])
     add(csr, 2, accounts=[account("S-1", "6 Pine Road", "south")])
-    north_locked = add(csr, 3, accounts=[account("N-2", "7 Pine Road", "north"), account("S-2", "8 Pine Road", "south")])
+    north_locked = add(
+        csr, 3, accounts=[account("N-2", "7 Pine Road", "north"), account("S-2", "8 Pine Road", "south")]
+    )
     add(csr, 4, enroll_in_portal=False, accounts=[account("N-3", "9 Pine Road", "north")])
     set_status("utility-a", north_locked["customer_id"], PortalStatus.LOCKED)
     # When
@@ -148,9 +156,14 @@ def test_search_right_after_a_status_change_sees_it(csr: Api) -> None:
 
 def test_changed_words_leave_the_index(csr: Api) -> None:
     customer = add(csr, 1, last_name="Tremblay", accounts=[account("ACC-1", "2172 Main Street")])
-    status, _, _ = csr.call("PATCH", f"/customers/{customer['customer_id']}", {
-        "last_name": "Gagnon", "accounts": [{"account_number": "ACC-1", "billing_address": "PO Box 88"}],
-    })
+    status, _, _ = csr.call(
+        "PATCH",
+        f"/customers/{customer['customer_id']}",
+        {
+            "last_name": "Gagnon",
+            "accounts": [{"account_number": "ACC-1", "billing_address": "PO Box 88"}],
+        },
+    )
     assert status == 200
     assert search(csr, "tremblay") == []
     assert rows(search(csr, "gagnon box")) == [("Gagnon", "ACC-1")]
@@ -159,7 +172,14 @@ def test_changed_words_leave_the_index(csr: Api) -> None:
 
 @pytest.mark.parametrize(
     "query",
-    [{"q": "a"}, {"q": "x" * 101}, {}, {"q": "   "}, {"q": "tremblay", "limit": "0"}, {"q": "tremblay", "limit": "101"}],
+    [
+        {"q": "a"},
+        {"q": "x" * 101},
+        {},
+        {"q": "   "},
+        {"q": "tremblay", "limit": "0"},
+        {"q": "tremblay", "limit": "101"},
+    ],
 )
 def test_bad_query_gets_422(csr: Api, query: dict[str, str]) -> None:
     add(csr, 1)

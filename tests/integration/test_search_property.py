@@ -69,8 +69,9 @@ STREET = ["Main Street", "Maine St.", "Rue Saint-Denis", "Côte-des-Neiges", "Oa
 UNIT = ["", " Apt 3", " Apt 4", " Unit 12", ", Montréal QC H3G 1T7"]
 DISTRICT = ["north", "south", "North"]
 
-addresses = st.builds(lambda n, s, u: f"{n} {s}{u}", st.sampled_from(NUMBER), st.sampled_from(STREET),
-                      st.sampled_from(UNIT))
+addresses = st.builds(
+    lambda n, s, u: f"{n} {s}{u}", st.sampled_from(NUMBER), st.sampled_from(STREET), st.sampled_from(UNIT)
+)
 
 
 @st.composite
@@ -103,12 +104,14 @@ def changed(draw: st.DrawFn, before: Customer) -> Customer:
         account.model_copy(update={"service_address": draw(addresses), "billing_address": draw(addresses)})
         for account in before.accounts
     ]
-    return before.model_copy(update={
-        "first_name": draw(st.sampled_from(FIRST)),
-        "last_name": draw(st.sampled_from(LAST)),
-        "portal": PortalState(status=draw(st.sampled_from(list(PortalStatus)))),
-        "accounts": accounts,
-    })
+    return before.model_copy(
+        update={
+            "first_name": draw(st.sampled_from(FIRST)),
+            "last_name": draw(st.sampled_from(LAST)),
+            "portal": PortalState(status=draw(st.sampled_from(list(PortalStatus)))),
+            "accounts": accounts,
+        }
+    )
 
 
 @st.composite

@@ -81,9 +81,8 @@ def test_largest_realistic_customer_fits_in_one_transaction(aws: Any, csr: Api) 
         item["sk"].rsplit("#", 1)[0]
         for word in expected
         for item in dynamo.table().query(
-            KeyConditionExpression=Key("pk").eq(keys.search_pk("utility-a", word)) & Key("sk").eq(
-                keys.search_sk(word, created["customer_id"])
-            )
+            KeyConditionExpression=Key("pk").eq(keys.search_pk("utility-a", word))
+            & Key("sk").eq(keys.search_sk(word, created["customer_id"]))
         )["Items"]
     }
     assert indexed == expected

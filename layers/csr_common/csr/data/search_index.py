@@ -46,7 +46,11 @@ def without_prefixes(found: Iterable[str]) -> set[str]:
     """The words no other word starts with. In sorted order, a word that some other word extends is
     followed by such a word, so one look at the successor decides."""
     ordered = sorted(set(found))
-    return {word for word, following in zip(ordered, [*ordered[1:], ""], strict=True) if not following.startswith(word)}
+    return {
+        word
+        for word, following in zip(ordered, [*ordered[1:], None], strict=False)
+        if following is None or not following.startswith(word)
+    }
 
 
 def index_keys(customer: Customer) -> set[str]:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 
 class ActivityType(StrEnum):
@@ -48,6 +49,22 @@ class ActivityEntry(BaseModel):
     actor: Actor
     summary: str
     details: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("details", mode="before")
+    @classmethod
+    def _numbers_from_dynamodb(cls, details: Any) -> Any:
+        """DynamoDB hands numbers back as Decimal, which would leave the service as strings."""
+        return _plain(details)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
 
 
 class ActivityPage(BaseModel):
