@@ -265,3 +265,17 @@ def test_other_roles_get_403(csr: Api, role: str) -> None:
     add(csr, 1)
     caller = Api(None).as_(groups=[role])
     assert error_code(caller.call("GET", "/customers", query={"q": "tremblay"})) == (403, "forbidden")
+
+
+def test_a_term_matching_too_many_customers_asks_for_one_more_word(csr: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    from csr.services import search as search_service
+
+    # Given three Gagnons, and room for two candidates
+    for n, street in enumerate(["10 Pine Road", "12 Pine Road", "14 Oak Lane"], start=1):
+        add(csr, n, last_name="Gagnon", accounts=[account(f"ACC-{n}", street)])
+    monkeypatch.setattr(search_service, "MAX_CANDIDATES", 2)
+    # When a term matches all three
+    status, body, _ = csr.call("GET", "/customers", query={"q": "gagnon"})
+    # Then the CSR is asked to narrow it, and a narrower term still drives a search
+    assert (status, body["error"]["code"]) == (422, "query_too_broad")
+    assert rows(search(csr, "gagnon oak")) == [("Gagnon", "ACC-3")]

@@ -11,7 +11,7 @@ from csr.data.search_index import index_keys, without_prefixes
 from csr.errors import ValidationFailedError
 from csr.models.customers import Account, Customer, PortalState, PortalStatus
 from csr.models.search import DEFAULT_STATUSES
-from csr.services.search import driving_term, matching_rows, row_matches, search_terms
+from csr.services.search import driving_order, matching_rows, row_matches, search_terms
 
 
 def a_customer(status: PortalStatus = PortalStatus.ENROLLED, **fields: object) -> Customer:
@@ -68,8 +68,8 @@ def test_a_query_without_a_searchable_term_is_refused(q: str) -> None:
 
 
 def test_the_longest_term_drives() -> None:
-    assert driving_term(["jean", "tr", "tremblay"]) == "tremblay"
-    assert driving_term(["ab", "aa"]) == "ab"
+    assert driving_order(["jean", "tr", "tremblay"]) == ["tremblay", "jean", "tr"]
+    assert driving_order(["ab", "aa"]) == ["aa", "ab"]
 
 
 def test_every_term_must_prefix_some_word() -> None:

@@ -12,7 +12,9 @@ driving term, plus the items of every candidate customer (profile, accounts, cod
 candidate customers) calls. That does not grow with the number of customers in the tenant, only with how
 many of them the driving term matches: a long term costs little; a one-letter term in a large tenant
 costs as much as the customers it matches. Every page re-reads the same candidates, since the index is
-ordered by word and not by name.
+ordered by word and not by name. So that cost stays bounded, a query whose driving term matches more than
+MAX_CANDIDATES customers hands the drive to the next-longest term, and when every term is that broad the
+answer is 422 `query_too_broad`, asking the CSR for one more word.
 """
 
 from __future__ import annotations
@@ -30,6 +32,14 @@ from csr.text import fold
 
 SortKey = tuple[str, str, str, str]
 
+# Loading a candidate is one Query: 500 keep a page well inside the function's timeout.
+MAX_CANDIDATES = 500
+
+
+class QueryTooBroadError(ValidationFailedError):
+    code = "query_too_broad"
+    message = "Too many customers match; add another word (a street number, a name) to narrow the search."
+
 
 def search_terms(q: str) -> list[str]:
     """The folded terms of `q`, each once, in a canonical order. A term that folds to nothing (a lone
@@ -40,9 +50,19 @@ def search_terms(q: str) -> list[str]:
     return terms
 
 
-def driving_term(terms: list[str]) -> str:
-    """The term that reads the fewest index items, as far as we can tell without reading: the longest."""
-    return max(terms, key=lambda term: (len(term), term))
+def driving_order(terms: list[str]) -> list[str]:
+    """The terms in the order they are tried as the driving term: the longest first, as the one likely
+    to read the fewest index items."""
+    return sorted(terms, key=lambda term: (-len(term), term))
+
+
+def candidate_customers(tenant_id: str, terms: list[str]) -> list[str]:
+    """The customers of the first term (in driving order) that matches at most MAX_CANDIDATES of them."""
+    for term in driving_order(terms):
+        candidates = search_index.customers_with_word_prefix(tenant_id, term)
+        if len(candidates) <= MAX_CANDIDATES:
+            return candidates
+    raise QueryTooBroadError(matching_customers_over=MAX_CANDIDATES)
 
 
 def row_matches(terms: list[str], row_words: set[str]) -> bool:
@@ -101,7 +121,7 @@ def search_customers(
     query = {"list": "customer_search", "terms": terms, "district": district, "status": sorted(statuses)}
     after = _position(caller.tenant_id, query, cursor)
     rows: list[tuple[SortKey, SearchRow]] = []
-    for customer_id in search_index.customers_with_word_prefix(caller.tenant_id, driving_term(terms)):
+    for customer_id in candidate_customers(caller.tenant_id, terms):
         found = customers.load(caller.tenant_id, customer_id)
         if found is not None:
             rows.extend(matching_rows(found.customer, terms, district, statuses))
