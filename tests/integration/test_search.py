@@ -108,6 +108,12 @@ def test_accented_name_typed_without_accents(csr: Api) -> None:
     assert sorted(item["first_name"] for item in search(csr, "côte")) == ["Helen", "Hélène"]
 
 
+def test_ligatures_fold_to_their_letters(csr: Api) -> None:
+    add(csr, 1, last_name="Bjørnsen", accounts=[account("ACC-1", "3 Rue des Sœurs")])
+    assert rows(search(csr, "soeurs")) == [("Bjørnsen", "ACC-1")]
+    assert rows(search(csr, "bjornsen")) == [("Bjørnsen", "ACC-1")]
+
+
 def test_person_id_whole_and_by_its_words(csr: Api) -> None:
     add(csr, 1, person_id="QC-884-12")
     assert len(search(csr, "qc-884")) == 1

@@ -6,11 +6,15 @@ import re
 import unicodedata
 
 _SEPARATORS = re.compile(r"[^0-9a-z]+")
+# Letters that Unicode does not decompose into a base letter and an accent.
+_LIGATURES = str.maketrans(
+    {"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ø": "o", "Ø": "o", "đ": "d", "Đ": "d", "ł": "l", "Ł": "l"}
+)
 
 
 def fold(text: str) -> str:
-    """Lower-case with accents removed: `Hélène` and `helene` fold alike."""
-    decomposed = unicodedata.normalize("NFKD", text)
+    """Lower-case with accents removed: `Hélène` and `helene`, `Sœurs` and `soeurs` fold alike."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
 
