@@ -63,11 +63,31 @@ def reference_search(
 # --- generated data -----------------------------------------------------------------------------
 
 FIRST = ["Hélène", "Helene", "Jean", "Jean-Pierre", "Émile", "Marie Ève", "Zoë", "Ann", "Anne-Sophie"]
-LAST = ["Tremblay", "Côté", "Cote", "O'Brien", "Gagnon", "Roy", "Tremblay-Roy", "Lévesque", "Levesque", "Bjørnsen", "Lœtitia"]
+LAST = [
+    "Tremblay",
+    "Côté",
+    "Cote",
+    "O'Brien",
+    "Gagnon",
+    "Roy",
+    "Tremblay-Roy",
+    "Lévesque",
+    "Levesque",
+    "Bjørnsen",
+    "Lœtitia",
+]
 LOCAL = ["jean.tremblay", "helene", "jp_roy", "marie-eve", "z", "cote.h", "ann+bills"]
 DOMAIN = ["example.org", "exemple.ca", "mail.example.com"]
 NUMBER = ["2172", "217", "21", "12", "1204", "9"]
-STREET = ["Main Street", "Maine St.", "Rue Saint-Denis", "Côte-des-Neiges", "Oak Ave", "Boulevard René-Lévesque", "Rue des Sœurs"]
+STREET = [
+    "Main Street",
+    "Maine St.",
+    "Rue Saint-Denis",
+    "Côte-des-Neiges",
+    "Oak Ave",
+    "Boulevard René-Lévesque",
+    "Rue des Sœurs",
+]
 UNIT = ["", " Apt 3", " Apt 4", " Unit 12", ", Montréal QC H3G 1T7"]
 DISTRICT = ["north", "south", "North"]
 
