@@ -15,12 +15,14 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit
 from boto3.dynamodb.conditions import Key
 
 from csr import clock
 from csr.data import keys
 from csr.data.dynamo import Transaction, call, query_all, table
 from csr.models.activity import ActivityEntry, ActivityType
+from csr.observability import metrics
 
 # Three years, counting a leap day.
 RETENTION = timedelta(days=3 * 365 + 1)
@@ -93,6 +95,13 @@ def record(tx: Transaction, tenant_id: str, customer_id: str, entries: list[Acti
         names={**names, "#ttl": "ttl"},
         values=values,
     )
+    tx.after_commit.append(lambda: _count_in_metrics(counts))
+
+
+def _count_in_metrics(counts: Counter[str]) -> None:
+    """Every activity type is also a CloudWatch metric (EMF): failed logins, lockouts, links sent..."""
+    for kind, count in counts.items():
+        metrics.add_metric(name=kind, unit=MetricUnit.Count, value=count)
 
 
 # --- reading -------------------------------------------------------------------------------------------

@@ -43,6 +43,8 @@ class Transaction:
 
     operations: list[dict[str, Any]] = field(default_factory=list)
     on_condition_failed: list[Callable[[], ApiError] | None] = field(default_factory=list)
+    # Run once the writes have landed (metrics of what happened), never for a cancelled transaction.
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
 
     def _add(self, kind: str, body: dict[str, Any], error: Callable[[], ApiError] | None) -> None:
         self.operations.append({kind: {"TableName": get_settings().table_name, **body}})
@@ -108,6 +110,8 @@ class Transaction:
             raise self._domain_error(exc) from exc
         except BotoCoreError as exc:
             raise DependencyUnavailableError() from exc
+        for callback in self.after_commit:
+            callback()
 
     def _domain_error(self, exc: ClientError) -> ApiError:
         if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
