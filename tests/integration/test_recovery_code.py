@@ -22,6 +22,9 @@ from tests.integration.test_reset_link import (
     messages_to,
     portal,
     profile,
+    reset_password,
+    send_link,
+    token_from,
 )
 
 
@@ -278,3 +281,24 @@ def test_twenty_parallel_wrong_codes_are_all_counted(api: Api, issued: tuple[dic
     # Five were counted, the fifth revoked the code, and the rest found it gone: none went unchecked.
     assert activity_types(customer["customer_id"]).count("recovery_code_failed") == 5
     assert code_item(customer["customer_id"]) is None
+
+
+def test_links_and_codes_die_with_the_enrolment_they_were_issued_for(api: Api, csr: Api) -> None:
+    # Given a live reset link and a live recovery code
+    customer = create_customer(csr)
+    cid = customer["customer_id"]
+    assert send_link(csr, cid)[0] == 202
+    status, issued = issue(csr, cid)
+    assert status == 201
+    [message] = messages_to(customer["email"])
+    # When the account is locked, then unlocked
+    assert csr.call("POST", f"/customers/{cid}/lock", {"reason": "compromised"})[0] == 200
+    assert code_item(cid) is None
+    assert "Item" not in table().get_item(Key={"pk": keys.customer_pk(TENANT, cid), "sk": keys.RESET_TOKEN_SK})
+    assert csr.call("POST", f"/customers/{cid}/unlock")[0] == 200
+    # Then neither the old link nor the old code redeems
+    status, error = reset_password(api, token_from(message))
+    assert (status, error["error"]["code"]) == (400, "invalid_or_expired_token")
+    status, error = recover(api, customer["email"], issued["code"])
+    assert (status, error["error"]["code"]) == (400, "invalid_or_expired_code")
+    assert status_of(csr, cid)["active"] is False

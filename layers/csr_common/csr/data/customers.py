@@ -9,7 +9,7 @@ from boto3.dynamodb.conditions import Key
 from csr.data import keys, search_index
 from csr.data.dynamo import Transaction, call, query_all, table
 from csr.errors import ConflictError
-from csr.models.customers import Account, Customer
+from csr.models.customers import Account, Customer, PortalStatus
 
 
 class CustomerPartition:
@@ -123,5 +123,16 @@ def add_customer_write(
                 **account.model_dump(mode="json", exclude_none=True),
             }
         )
+    was_enrolled = before is not None and before.portal.status is PortalStatus.ENROLLED
+    if was_enrolled and after.portal.status is not PortalStatus.ENROLLED:
+        _revoke_credentials(tx, tenant_id, after.customer_id)
     search_index.add_index_changes(tx, tenant_id, before, stored)
     return stored
+
+
+def _revoke_credentials(tx: Transaction, tenant_id: str, customer_id: str) -> None:
+    """A reset link or recovery code must not outlive the enrolment it was issued for: leaving `enrolled`
+    (a lock, deactivation, hide, or ten failed logins) deletes the customer's live code and the pointer that
+    a reset token must match to redeem. The token's own hash item then expires unused."""
+    for sort_key in (keys.RESET_TOKEN_SK, keys.RECOVERY_CODE_SK):
+        tx.delete({"pk": keys.customer_pk(tenant_id, customer_id), "sk": sort_key})

@@ -397,11 +397,12 @@ def revoke_recovery_code(caller: Caller, customer_id: str) -> None:
 def redeem_recovery_code(caller: Caller, request: RecoveryRequest) -> None:
     check_password_length(request.new_password)
     check_password_not_email(request.new_password, request.email)
+    # The costly hashing comes before the lookup, so that an unknown email takes as long as a known one.
+    offered = keyed_hash(CODE_HASH_PURPOSE, normalize_code(request.code))
+    password_hash = hash_password(request.new_password)
     customer_id = customer_store.customer_id_by_email(caller.tenant_id, request.email)
     if customer_id is None:
         raise InvalidCodeError()
-    offered = keyed_hash(CODE_HASH_PURPOSE, normalize_code(request.code))
-    password_hash = hash_password(request.new_password)
 
     def attempt() -> Customer:
         found = customer_store.load(caller.tenant_id, customer_id)
