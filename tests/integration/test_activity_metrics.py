@@ -13,6 +13,7 @@ from csr.errors import ConflictError
 from csr.models.activity import ActivityEntry, ActivityType, Actor
 from csr.observability import metrics
 from infra.local_aws import LocalAws
+from tests.integration.helpers import activity_of
 
 
 @pytest.fixture
@@ -48,3 +49,14 @@ def test_a_cancelled_transaction_emits_nothing(metric_set: dict) -> None:
     with pytest.raises(ConflictError):
         tx.commit()
     assert metric_set == {}
+
+
+def test_a_failing_metric_does_not_fail_a_written_change(metric_set: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(**_: object) -> None:
+        raise RuntimeError("metrics backend down")
+
+    monkeypatch.setattr(metrics, "add_metric", broken)
+    tx = Transaction()
+    activity.record(tx, "utility-a", "cus_1", entries(ActivityType.LOGIN_FAILED), clock.now())
+    tx.commit()
+    assert [entry["type"] for entry in activity_of("utility-a", "cus_1")] == ["login_failed"]

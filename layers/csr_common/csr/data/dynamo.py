@@ -13,6 +13,7 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from csr.errors import ApiError, ConcurrentChangeError, DependencyUnavailableError
+from csr.observability import logger
 from csr.settings import get_settings
 
 MAX_TRANSACTION_ITEMS = 100
@@ -111,7 +112,11 @@ class Transaction:
         except BotoCoreError as exc:
             raise DependencyUnavailableError() from exc
         for callback in self.after_commit:
-            callback()
+            try:
+                callback()
+            except Exception:
+                # The change is written; a failed side step (a metric) must not turn it into an error.
+                logger.exception("after-commit step failed")
 
     def _domain_error(self, exc: ClientError) -> ApiError:
         if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
