@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
@@ -15,6 +16,7 @@ from pydantic import BaseModel
 from csr.auth import Caller, Role, caller_from_event, require_role
 from csr.errors import (
     ApiError,
+    InvalidCursorError,
     MalformedRequestError,
     NotFoundError,
     PayloadTooLargeError,
@@ -43,6 +45,8 @@ def _validation_response(exc: RequestValidationError) -> Response[Any]:
     errors = list(exc.errors())
     if any(err.get("type") == "json_invalid" for err in errors):
         return error_response(MalformedRequestError())
+    if any(tuple(err.get("loc", ())) == ("query", "cursor") for err in errors):
+        return error_response(InvalidCursorError())
     if any(err.get("loc", ("",))[0] == "path" for err in errors):
         # An id of the wrong shape is answered like an unknown id: never reveal what exists.
         return error_response(NotFoundError())
@@ -60,6 +64,32 @@ def _body_size(event: Mapping[str, Any]) -> int:
     return len(body.encode())
 
 
+def _refuse_body_where_none_is_taken(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[Any]:
+    """A route that names no body takes none: an empty body or `{}` (API.md). Anything else is an error
+    rather than silently ignored: 400 if it is not JSON, 422 if it is."""
+    route = app.context.get("_route")
+    text = (app.current_event.body or "").strip()
+    if route is not None and not route.dependant.body_params and text not in ("", "{}"):
+        try:
+            json.loads(text)
+        except ValueError as exc:
+            raise MalformedRequestError() from exc
+        raise ValidationFailedError(fields=[{"field": "body", "message": "This request takes no body."}])
+    return next_middleware(app)
+
+
+def _as_json(event: Mapping[str, Any]) -> dict[str, Any]:
+    """Every body is read as JSON, whatever Content-Type the client sent (curl -d sends a form type):
+    otherwise Powertools would parse it as a form and echo its raw text back in the 422."""
+    headers = {k: v for k, v in (event.get("headers") or {}).items() if k.lower() != "content-type"}
+    multi = {k: v for k, v in (event.get("multiValueHeaders") or {}).items() if k.lower() != "content-type"}
+    return {
+        **event,
+        "headers": {**headers, "Content-Type": "application/json"},
+        "multiValueHeaders": {**multi, "Content-Type": ["application/json"]},
+    }
+
+
 class ConsoleResolver(APIGatewayRestResolver):
     """An APIGatewayRestResolver that refuses callers without one of `roles` before any route runs."""
 
@@ -70,6 +100,7 @@ class ConsoleResolver(APIGatewayRestResolver):
         self.exception_handler(RequestValidationError)(_validation_response)
         self.not_found()(lambda _exc: error_response(NotFoundError()))
         self.exception_handler(Exception)(self._unexpected)
+        self.use([_refuse_body_where_none_is_taken])
 
     @staticmethod
     def _unexpected(exc: Exception) -> Response[Any]:
@@ -115,7 +146,7 @@ class ConsoleResolver(APIGatewayRestResolver):
                 "isBase64Encoded": False,
             }
         else:
-            result = super().resolve(event, context)
+            result = super().resolve(_as_json(event), context)
         request_id = str((event.get("requestContext") or {}).get("requestId", ""))
         result.setdefault("headers", {})["X-Request-Id"] = request_id
         if "multiValueHeaders" in result:

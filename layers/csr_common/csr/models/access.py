@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field, StrictBool, StringConstraints
 
 from csr.models.common import RequestModel
 from csr.models.customers import Payment, PortalStatus
@@ -27,7 +27,7 @@ class LockRequest(RequestModel):
 
 class DeactivateRequest(RequestModel):
     # Absent means not acknowledged: pending payments then refuse the deactivation.
-    acknowledge_pending_payments: bool = False
+    acknowledge_pending_payments: StrictBool = False
 
 
 class PortalStatusResponse(BaseModel):

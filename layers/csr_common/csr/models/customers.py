@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, PlainSerializer, model_validator
+from pydantic import BaseModel, BeforeValidator, Field, PlainSerializer, StrictBool
 
+from csr import clock
 from csr.models.common import (
     Address,
     Currency,
@@ -53,6 +55,23 @@ OPEN_PAYMENT_STATUSES = frozenset({PaymentStatus.SCHEDULED, PaymentStatus.PENDIN
 MoneyOut = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
 
 
+def _schedule_time(value: Any) -> str:
+    """A date (`2026-12-01`) stays a date; a date-time becomes UTC with milliseconds (no offset means UTC),
+    so that payments sort soonest first as text."""
+    if not isinstance(value, str) or len(value) > 40:
+        raise ValueError("must be an ISO 8601 date or date-time")
+    try:
+        if len(value) == 10:
+            return date.fromisoformat(value).isoformat()
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise ValueError("must be an ISO 8601 date or date-time") from exc
+    return clock.iso(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+
+
+ScheduleTime = Annotated[str, BeforeValidator(_schedule_time)]
+
+
 # --- requests -----------------------------------------------------------------------------------
 
 
@@ -62,8 +81,14 @@ class NewAccount(RequestModel):
     billing_address: Address
     district: District
     nickname: Nickname | None = None
-    autopay: bool = False
-    paperless: bool = False
+    autopay: StrictBool = False
+    paperless: StrictBool = False
+
+
+# The most accounts one create can hold: it writes the customer, its guards, accounts, search index and
+# activity in one transaction of at most 100 items (see tests/integration/test_search_transaction.py).
+# More accounts are added afterwards with POST /customers/{id}/accounts.
+MAX_ACCOUNTS_AT_CREATION = 5
 
 
 class CreateCustomerRequest(RequestModel):
@@ -72,19 +97,23 @@ class CreateCustomerRequest(RequestModel):
     last_name: Name
     email: Email
     phone: Phone | None = None
-    enroll_in_portal: bool = True
-    accounts: list[NewAccount] = Field(min_length=1, max_length=10)
+    enroll_in_portal: StrictBool = True
+    accounts: list[NewAccount] = Field(min_length=1, max_length=MAX_ACCOUNTS_AT_CREATION)
 
 
 class AccountChange(RequestModel):
+    not_null = frozenset({"billing_address", "autopay", "paperless"})
+
     account_number: UpstreamId
     nickname: Nickname | None = None
     billing_address: Address | None = None
-    autopay: bool | None = None
-    paperless: bool | None = None
+    autopay: StrictBool | None = None
+    paperless: StrictBool | None = None
 
 
 class UpdateCustomerRequest(RequestModel):
+    not_null = frozenset({"first_name", "last_name"})
+
     first_name: Name | None = None
     last_name: Name | None = None
     phone: Phone | None = None
@@ -92,20 +121,13 @@ class UpdateCustomerRequest(RequestModel):
     # Present only so that a body naming it gets the contract's own 422 `login_id_immutable`.
     email: str | None = Field(default=None, exclude=True, description="Not changeable: sending it gets 422.")
 
-    @model_validator(mode="after")
-    def _names_not_null(self) -> UpdateCustomerRequest:
-        for name in ("first_name", "last_name"):
-            if name in self.model_fields_set and getattr(self, name) is None:
-                raise ValueError(f"{name} may not be null")
-        return self
-
 
 class PaymentFeed(RequestModel):
     account_number: UpstreamId
     amount: Money
     currency: Currency
     status: PaymentStatus
-    scheduled_for: Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:\d{2})?)?$")]
+    scheduled_for: ScheduleTime
 
 
 # --- stored records ---------------------------------------------------------------------------
