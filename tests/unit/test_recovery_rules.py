@@ -89,7 +89,10 @@ def test_code_is_grouped_for_reading_aloud() -> None:
     assert format_code("4821093755") == "4821-0937-55"
 
 
-@pytest.mark.parametrize("typed", ["4821-0937-55", "4821 0937 55", " 4821093755 ", "48-21 09--37 55", "4821\t0937\t55"])
+@pytest.mark.parametrize(
+    "typed",
+    ["4821-0937-55", "4821 0937 55", " 4821093755 ", "48-21 09--37 55", "4821\t0937\t55", "4821\u20130937\u201455"],
+)
 def test_spaces_and_dashes_are_ignored(typed: str) -> None:
     assert normalize_code(typed) == "4821093755"
 

@@ -119,8 +119,9 @@ def format_code(digits: str) -> str:
 
 
 def normalize_code(text: str) -> str:
-    """What the customer typed, without the spaces and dashes that only help reading."""
-    return re.sub(r"[\s-]+", "", text)
+    """What the customer typed, without the spaces and dashes that only help reading (a phone or a word
+    processor may turn `-` into an en or em dash, or a minus sign)."""
+    return re.sub(r"[\s\-\u2010-\u2015\u2212]+", "", text)
 
 
 def is_live(item: dict[str, Any] | None, moment: datetime) -> bool:
