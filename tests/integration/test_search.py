@@ -108,6 +108,12 @@ def test_accented_name_typed_without_accents(csr: Api) -> None:
     assert sorted(item["first_name"] for item in search(csr, "côte")) == ["Helen", "Hélène"]
 
 
+def test_names_in_other_scripts_are_words_too(csr: Api) -> None:
+    add(csr, 1, first_name="Иван", last_name="Петров", accounts=[account("ACC-1", "5 Rue Principale")])
+    assert rows(search(csr, "иван")) == [("Петров", "ACC-1")]
+    assert rows(search(csr, "пет")) == [("Петров", "ACC-1")]
+
+
 def test_ligatures_fold_to_their_letters(csr: Api) -> None:
     add(csr, 1, last_name="Bjørnsen", accounts=[account("ACC-1", "3 Rue des Sœurs")])
     assert rows(search(csr, "soeurs")) == [("Bjørnsen", "ACC-1")]

@@ -28,7 +28,7 @@ def ref_fold(text: str) -> str:
 
 def ref_words(text: str, whole: bool = False) -> list[str]:
     """Split on spaces and punctuation; emails and ids also count whole."""
-    found = [part for part in re.split(r"[^0-9a-z]+", ref_fold(text)) if part]
+    found = [part for part in re.split(r"[^\w]|_", ref_fold(text)) if part]
     return [*found, ref_fold(text)] if whole else found
 
 

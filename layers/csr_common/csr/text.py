@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_SEPARATORS = re.compile(r"[^0-9a-z]+")
+# Anything but a letter or digit, of any script, separates words (`_` too: it is punctuation to a person).
+_SEPARATORS = re.compile(r"[\W_]+")
 # Letters that Unicode does not decompose into a base letter and an accent.
 _LIGATURES = str.maketrans(
     {"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ø": "o", "Ø": "o", "đ": "d", "Đ": "d", "ł": "l", "Ł": "l"}
