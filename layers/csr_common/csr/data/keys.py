@@ -4,10 +4,6 @@ build reaches another tenant's items."""
 from __future__ import annotations
 
 
-def tenant_prefix(tenant_id: str) -> str:
-    return f"T#{tenant_id}"
-
-
 def customer_pk(tenant_id: str, customer_id: str) -> str:
     return f"T#{tenant_id}#C#{customer_id}"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Any, ClassVar, Generic, Self, TypeVar
+from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 
@@ -74,14 +74,6 @@ class RequestModel(BaseModel):
         if nulls:
             raise ValueError(f"may not be null: {', '.join(nulls)}")
         return self
-
-
-T = TypeVar("T")
-
-
-class ItemList(BaseModel, Generic[T]):
-    items: list[T]
-    next_cursor: str | None
 
 
 SessionToken = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{16,128}$")]

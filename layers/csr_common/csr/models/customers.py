@@ -233,9 +233,3 @@ class ImpersonationSession(BaseModel):
     read_only: Literal[True] = True
     expires_at: str
     csr: ImpersonatingCsr
-
-
-class Saved(BaseModel):
-    """What an integration upsert answers."""
-
-    status: Literal["saved"] = "saved"
