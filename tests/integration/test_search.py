@@ -6,10 +6,9 @@ from typing import Any
 
 import pytest
 
-from csr.data.customers import add_customer_write, load
-from csr.data.dynamo import Transaction
 from csr.models.customers import PortalStatus
 from tests.conftest import Api, new_customer_body
+from tests.integration.access_helpers import set_portal
 
 
 def account(number: str, address: str, district: str = "north", billing: str | None = None) -> dict[str, Any]:
@@ -38,16 +37,6 @@ def search(api: Api, q: str, **query: str) -> list[dict[str, Any]]:
 
 def rows(items: list[dict[str, Any]]) -> list[tuple[str, str]]:
     return [(item["last_name"], item["account_number"]) for item in items]
-
-
-def set_status(tenant_id: str, customer_id: str, status: PortalStatus) -> None:
-    found = load(tenant_id, customer_id)
-    assert found is not None
-    before = found.customer
-    after = before.model_copy(update={"portal": before.portal.model_copy(update={"status": status})})
-    tx = Transaction()
-    add_customer_write(tx, tenant_id, before, after)
-    tx.commit()
 
 
 def error_code(response: tuple[int, Any, dict[str, str]]) -> tuple[int, str]:
@@ -134,7 +123,7 @@ def test_district_and_status_filters_combined(aws: Any, csr: Api) -> None:
         csr, 3, accounts=[account("N-2", "7 Pine Road", "north"), account("S-2", "8 Pine Road", "south")]
     )
     add(csr, 4, enroll_in_portal=False, accounts=[account("N-3", "9 Pine Road", "north")])
-    set_status("utility-a", north_locked["customer_id"], PortalStatus.LOCKED)
+    set_portal(north_locked["customer_id"], status=PortalStatus.LOCKED)
     # When
     found = search(csr, "pine", district="north", status="enrolled,locked")
     # Then: only the northern accounts of enrolled and locked customers
@@ -151,7 +140,7 @@ def test_district_and_status_filters_combined(aws: Any, csr: Api) -> None:
 def test_hidden_customers_excluded_by_default(csr: Api) -> None:
     hidden = add(csr, 1)
     shown = add(csr, 2)
-    set_status("utility-a", hidden["customer_id"], PortalStatus.HIDDEN)
+    set_portal(hidden["customer_id"], status=PortalStatus.HIDDEN)
     assert [item["customer_id"] for item in search(csr, "tremblay")] == [shown["customer_id"]]
     assert [item["customer_id"] for item in search(csr, "tremblay", status="hidden")] == [hidden["customer_id"]]
     every = search(csr, "tremblay", status="enrolled,unenrolled,locked,permanent_lock,hidden")
@@ -161,7 +150,7 @@ def test_hidden_customers_excluded_by_default(csr: Api) -> None:
 def test_search_right_after_a_status_change_sees_it(csr: Api) -> None:
     customer = add(csr, 1)
     assert [item["portal_status"] for item in search(csr, "tremblay")] == ["enrolled"]
-    set_status("utility-a", customer["customer_id"], PortalStatus.PERMANENT_LOCK)
+    set_portal(customer["customer_id"], status=PortalStatus.PERMANENT_LOCK)
     assert [item["portal_status"] for item in search(csr, "tremblay")] == ["permanent_lock"]
     assert search(csr, "tremblay", status="enrolled") == []
 

@@ -69,6 +69,17 @@ def _guard(tx: Transaction, pk: str, customer_id: str, error: ConflictError) -> 
     )
 
 
+def _unchanged(customer: Customer) -> dict[str, Any]:
+    """The condition that the stored customer is still the version a decision was made on."""
+    return {"condition": "#v = :v", "names": {"#v": "version"}, "values": {":v": customer.version}}
+
+
+def add_unchanged_check(tx: Transaction, tenant_id: str, customer: Customer) -> None:
+    """Make `tx` fail if `customer` changed since it was read (its portal status above all), without
+    writing it: for changes that decide on the customer but store elsewhere."""
+    tx.check(_profile_key(tenant_id, customer.customer_id), **_unchanged(customer))
+
+
 def add_customer_write(
     tx: Transaction,
     tenant_id: str,
@@ -94,12 +105,7 @@ def add_customer_write(
             ConflictError("A customer with this person id already exists.", code="person_taken"),
         )
     else:
-        tx.put(
-            _profile_item(tenant_id, stored),
-            condition="#v = :v",
-            names={"#v": "version"},
-            values={":v": before.version},
-        )
+        tx.put(_profile_item(tenant_id, stored), **_unchanged(before))
     old_accounts = {account.account_number: account for account in (before.accounts if before else [])}
     for account in after.accounts:
         previous = old_accounts.get(account.account_number)

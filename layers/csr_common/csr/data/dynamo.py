@@ -6,12 +6,14 @@ import random
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import lru_cache
 from typing import Any, TypeVar
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from csr import clock
 from csr.errors import ApiError, ConcurrentChangeError, DependencyUnavailableError
 from csr.observability import logger
 from csr.settings import get_settings
@@ -193,3 +195,9 @@ def retry_on_conflict(
         except ConcurrentChangeError:
             time.sleep(random.uniform(0, min(0.05, 0.002 * 2**tries)))  # noqa: S311 - not a secret
     raise exhausted()
+
+
+def is_live(item: Mapping[str, Any] | None, moment: datetime) -> bool:
+    """DynamoDB's TTL deletes lazily (up to days late), so an item may outlive its `expires_at`: every read
+    of an expiring item checks it."""
+    return item is not None and clock.parse_iso(item["expires_at"]) > moment

@@ -11,7 +11,7 @@ from csr import clock
 from csr.auth import Caller
 from csr.data import activity, customers, keys
 from csr.data.customers import CustomerPartition
-from csr.data.dynamo import Transaction, call, query_all, table
+from csr.data.dynamo import Transaction, call, is_live, query_all, table
 from csr.errors import ConflictError, NotFoundError, ValidationFailedError, customer_not_found
 from csr.ids import new_id, new_token, token_hash
 from csr.models.activity import ActivityEntry, ActivityType, Actor
@@ -71,16 +71,17 @@ def save(
 
 
 def view(customer: Customer, codes: dict[str, dict[str, Any]]) -> CustomerView:
-    recovery = codes.get(keys.RECOVERY_CODE_SK)
-    expires_at = recovery["expires_at"] if recovery else None
-    active = expires_at is not None and clock.parse_iso(expires_at) > clock.now()
+    stored_code = codes.get(keys.RECOVERY_CODE_SK)
+    live_code = stored_code if is_live(stored_code, clock.now()) else None
     portal = customer.portal
     return CustomerView(
         **customer.model_dump(include={"customer_id", "person_id", "first_name", "last_name", "email", "phone"}),
         created_at=customer.created_at,
         portal=PortalView(**portal.model_dump(), enrolled=portal.enrolled),
         accounts=customer.accounts,
-        recovery_code=RecoveryCodeSummary(active=active, expires_at=expires_at if active else None),
+        recovery_code=RecoveryCodeSummary(
+            active=live_code is not None, expires_at=live_code["expires_at"] if live_code else None
+        ),
     )
 
 
@@ -246,7 +247,7 @@ def start_impersonation(caller: Caller, customer_id: str) -> ImpersonationStarte
 def check_impersonation(caller: Caller, session_token: str) -> ImpersonationSession:
     key = {"pk": keys.session_pk(caller.tenant_id, token_hash(session_token)), "sk": keys.UNIQUE_SK}
     item = call(table().get_item, Key=key, ConsistentRead=True).get("Item")
-    if item is None or clock.parse_iso(item["expires_at"]) <= clock.now():
+    if item is None or not is_live(item, clock.now()):
         raise NotFoundError("No such impersonation session, or it has expired.")
     return ImpersonationSession(
         customer_id=item["customer_id"],

@@ -21,7 +21,7 @@ from csr.auth import Caller
 from csr.data import activity, keys
 from csr.data import customers as customer_store
 from csr.data.customers import CustomerPartition
-from csr.data.dynamo import Transaction, call, retry_on_conflict, table
+from csr.data.dynamo import Transaction, call, is_live, retry_on_conflict, table
 from csr.email import EmailContent
 from csr.errors import ApiError, ConcurrentChangeError, ConflictError, NotFoundError, ValidationFailedError
 from csr.ids import new_token, token_hash
@@ -124,11 +124,6 @@ def normalize_code(text: str) -> str:
     return re.sub(r"[\s\-\u2010-\u2015\u2212]+", "", text)
 
 
-def is_live(item: dict[str, Any] | None, moment: datetime) -> bool:
-    """DynamoDB's TTL deletes lazily, so an item may outlive its expiry: check it on every read."""
-    return item is not None and clock.parse_iso(item["expires_at"]) > moment
-
-
 def reset_link_email(link: str, expires_at: str) -> EmailContent:
     text = (
         "We received a request to reset the password of your customer portal account.\n\n"
@@ -159,22 +154,8 @@ def password_changed_email() -> EmailContent:
 # --- writes -------------------------------------------------------------------------------------
 
 
-def _profile_key(tenant_id: str, customer_id: str) -> dict[str, str]:
-    return {"pk": keys.customer_pk(tenant_id, customer_id), "sk": keys.PROFILE_SK}
-
-
 def _code_key(tenant_id: str, customer_id: str) -> dict[str, str]:
     return {"pk": keys.customer_pk(tenant_id, customer_id), "sk": keys.RECOVERY_CODE_SK}
-
-
-def _check_unchanged(tx: Transaction, tenant_id: str, customer: Customer) -> None:
-    """The decision was made on this version of the customer (its portal status above all)."""
-    tx.check(
-        _profile_key(tenant_id, customer.customer_id),
-        "#v = :v",
-        names={"#v": "version"},
-        values={":v": customer.version},
-    )
 
 
 def _with_new_password(customer: Customer, password_hash: str) -> Customer:
@@ -222,7 +203,7 @@ def send_reset_link(caller: Caller, customer_id: str) -> ResetLinkSent:
         moment = clock.now()
         previous = current.codes.get(keys.RESET_TOKEN_SK)
         tx = Transaction()
-        _check_unchanged(tx, caller.tenant_id, current.customer)
+        customer_store.add_unchanged_check(tx, caller.tenant_id, current.customer)
         if previous is not None:
             # Supersede the older link. Its hash item may already be gone (redeemed, or deleted by TTL).
             tx.delete({"pk": keys.reset_token_pk(caller.tenant_id, previous["token_hash"]), "sk": keys.UNIQUE_SK})
@@ -332,7 +313,7 @@ def issue_recovery_code(caller: Caller, customer_id: str) -> RecoveryCodeIssued:
         moment = clock.now()
         expires = moment + RECOVERY_CODE_TTL
         tx = Transaction()
-        _check_unchanged(tx, caller.tenant_id, found.customer)
+        customer_store.add_unchanged_check(tx, caller.tenant_id, found.customer)
         tx.put(
             {
                 **_code_key(caller.tenant_id, customer_id),
