@@ -33,7 +33,7 @@ from csr.models.customers import (
     PortalStatus,
 )
 from csr.passwords import hash_password
-from csr.services import customers
+from csr.services import customer_changes, customers
 from csr.text import fold
 
 DEMO_PASSWORD = "correct-horse-battery-staple"
@@ -283,7 +283,7 @@ class _Seeder:
             kind, summary = STATUS_ENTRIES[status]
             entries.append(ActivityEntry(at=at, type=kind, actor=STAFF, summary=summary, details={"reason": reason}))
         after = before.model_copy(update={"portal": portal, "password_hash": self.password_hash})
-        customers.save(caller, before, after, entries, moment)
+        customer_changes.save(caller, before, after, entries, moment)
 
     def add_payments(self, tenant_id: str, index: int, account_numbers: list[str]) -> None:
         caller = _caller(tenant_id, Role.INTEGRATION)

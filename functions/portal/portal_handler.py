@@ -13,7 +13,7 @@ from csr.models.common import SessionToken
 from csr.models.customers import ImpersonationSession
 from csr.models.recovery import PasswordResetRequest, RecoveryRequest
 from csr.observability import logger, metrics, tracer
-from csr.services import access, customers, recovery
+from csr.services import access, customers, redemption
 
 app = ConsoleResolver(roles={Role.PORTAL})
 
@@ -25,13 +25,13 @@ def handle_login(body: LoginRequest) -> LoginResponse:
 
 @app.post("/portal/password-reset", status_code=204)
 def handle_redeem_reset_token(body: PasswordResetRequest) -> Response[None]:
-    recovery.redeem_reset_token(app.caller(), body)
+    redemption.redeem_reset_token(app.caller(), body)
     return Response(status_code=204)
 
 
 @app.post("/portal/recovery", status_code=204)
 def handle_redeem_recovery_code(body: RecoveryRequest) -> Response[None]:
-    recovery.redeem_recovery_code(app.caller(), body)
+    redemption.redeem_recovery_code(app.caller(), body)
     return Response(status_code=204)
 
 

@@ -11,24 +11,24 @@ from csr.http import ConsoleResolver
 from csr.models.common import CustomerId
 from csr.models.recovery import RecoveryCodeIssued, RecoveryCodeStatus
 from csr.observability import logger, metrics, tracer
-from csr.services import recovery
+from csr.services import recovery_codes
 
 app = ConsoleResolver(roles=CSR_ROLES)
 
 
 @app.post("/customers/<customer_id>/recovery-code", status_code=201)
 def handle_issue_recovery_code(customer_id: CustomerId) -> RecoveryCodeIssued:
-    return recovery.issue_recovery_code(app.caller(), customer_id)
+    return recovery_codes.issue_recovery_code(app.caller(), customer_id)
 
 
 @app.get("/customers/<customer_id>/recovery-code")
 def handle_get_recovery_code(customer_id: CustomerId) -> RecoveryCodeStatus:
-    return recovery.recovery_code_status(app.caller(), customer_id)
+    return recovery_codes.recovery_code_status(app.caller(), customer_id)
 
 
 @app.delete("/customers/<customer_id>/recovery-code", status_code=204)
 def handle_revoke_recovery_code(customer_id: CustomerId) -> Response[None]:
-    recovery.revoke_recovery_code(app.caller(), customer_id)
+    recovery_codes.revoke_recovery_code(app.caller(), customer_id)
     return Response(status_code=204)
 
 

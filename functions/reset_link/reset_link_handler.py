@@ -11,7 +11,7 @@ from csr.idempotency import IdempotencyKey, run_idempotent
 from csr.models.common import CustomerId
 from csr.models.recovery import ResetLinkSent
 from csr.observability import logger, metrics, tracer
-from csr.services import recovery
+from csr.services import reset_links
 
 app = ConsoleResolver(roles=CSR_ROLES)
 
@@ -25,7 +25,7 @@ def handle_send_reset_link(customer_id: CustomerId, idempotency_key: Idempotency
         idempotency_key,
         "password_reset_link",
         {"customer_id": customer_id},
-        lambda: recovery.send_reset_link(caller, customer_id),
+        lambda: reset_links.send_reset_link(caller, customer_id),
         app.lambda_context,
     )
     return ResetLinkSent.model_validate(result)

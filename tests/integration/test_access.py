@@ -17,7 +17,7 @@ from csr.errors import ConflictError
 from csr.models.access import CsrLockReason, LockRequest, PortalStatusResponse
 from csr.models.customers import LockReason, PortalStatus
 from csr.rules.portal import Transition
-from csr.services import access
+from csr.services import access, customer_changes
 from tests.conftest import Api
 from tests.integration.access_helpers import (
     SUPERVISOR_GROUPS,
@@ -284,7 +284,7 @@ def test_a_stale_change_fails_with_409_concurrent_change_and_writes_nothing(
     stale = customer_store.load(TENANT, customer_id)
     assert csr.call("PATCH", f"/customers/{customer_id}", {"first_name": "Jeanne"})[0] == 200
     monkeypatch.setattr(access, "load_customer", lambda caller, cid: stale)
-    monkeypatch.setattr(access, "MAX_ATTEMPTS", 3)
+    monkeypatch.setattr(customer_changes, "WRITE_ATTEMPTS", 3)
     before = all_items()
     # When a CSR locks
     status, answer = post(csr, customer_id, Transition.LOCK, {"reason": "misuse"})

@@ -163,7 +163,7 @@ def test_patch_unknown_account_is_404_and_null_name_is_422(csr: Api) -> None:
 def test_patch_based_on_a_stale_read_fails_cleanly(csr: Api) -> None:
     from csr.data import customers
     from csr.data.dynamo import Transaction
-    from csr.errors import ConcurrentChangeError
+    from csr.data.errors import ConditionFailed as ConcurrentChangeError
 
     cid = create(csr)["customer_id"]
     stale = customers.load(TENANT, cid)

@@ -27,7 +27,7 @@ def sent(csr: Api, tenant_id: str = "utility-a") -> tuple[str, str]:
     """A customer and an email sent to them, recorded the way the email sender records it."""
     from csr import clock
     from csr.data.dynamo import table
-    from csr.email import message_record
+    from csr.data.emails import message_record
 
     api = csr.as_(groups=["csr"], tenant_id=tenant_id)
     status, created, _ = api.call("POST", "/customers", new_customer_body())

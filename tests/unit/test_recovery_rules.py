@@ -11,19 +11,18 @@ from hypothesis import strategies as st
 
 from csr.errors import ConflictError, ValidationFailedError
 from csr.models.customers import PortalStatus
-from csr.services.recovery import (
+from csr.rules.expiry import is_live
+from csr.rules.password_policy import check_password_length, check_password_not_email
+from csr.rules.recovery import (
     CODE_DIGITS,
     RECOVERY_INSTRUCTIONS,
-    check_password_length,
-    check_password_not_email,
     format_code,
-    is_live,
     new_code_digits,
     normalize_code,
-    password_changed_email,
     require_issuable,
-    reset_link_email,
 )
+from csr.services.redemption import password_changed_email
+from csr.services.reset_links import reset_link_email
 
 
 def test_enrolled_accounts_may_get_links_and_codes() -> None:

@@ -1,13 +1,12 @@
 """Email through SES v2, with a record of each message so that its delivery events find the customer.
 
-SES events name the message id only: the record (`keys.email_message_pk`) maps it back to the tenant
+SES events name the message id only: the record (`data.emails`) maps it back to the tenant
 and customer for the email_events function.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -15,14 +14,10 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from csr import clock
-from csr.data import keys
-from csr.data.dynamo import call, table
+from csr.data import emails
 from csr.errors import DependencyUnavailableError
 from csr.observability import logger
 from csr.settings import get_settings
-
-# Long enough for every delivery, bounce and complaint event SES publishes about a message.
-MESSAGE_RECORD_TTL = timedelta(days=30)
 
 
 class EmailUnavailableError(DependencyUnavailableError):
@@ -71,23 +66,9 @@ def send(to: str, content: EmailContent) -> str:
     return str(response["MessageId"])
 
 
-def message_record(message_id: str, *, tenant_id: str, customer_id: str, kind: str, moment: datetime) -> dict[str, Any]:
-    """The item that lets SES events about `message_id` find the customer (no address, no content)."""
-    return {
-        "pk": keys.email_message_pk(message_id),
-        "sk": keys.UNIQUE_SK,
-        "tenant_id": tenant_id,
-        "customer_id": customer_id,
-        "kind": kind,
-        "sent_at": clock.iso(moment),
-        "ttl": clock.epoch(moment + MESSAGE_RECORD_TTL),
-    }
-
-
 def send_recorded(to: str, content: EmailContent, *, tenant_id: str, customer_id: str, kind: str) -> str:
     """Send, then record the message on its own. A caller with a transaction of its own sends with `send`
-    and adds `message_record` to it instead."""
+    and adds `data.emails.add_message_record` to it instead."""
     message_id = send(to, content)
-    item = message_record(message_id, tenant_id=tenant_id, customer_id=customer_id, kind=kind, moment=clock.now())
-    call(table().put_item, Item=item)
+    emails.record_message(message_id, tenant_id=tenant_id, customer_id=customer_id, kind=kind, moment=clock.now())
     return message_id

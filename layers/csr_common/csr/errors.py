@@ -52,6 +52,11 @@ class ValidationFailedError(ApiError):
     status, code, message = 422, "validation_error", "Some fields are missing or invalid."
 
 
+class ChangeTooLargeError(ValidationFailedError):
+    code = "change_too_large"
+    message = "This change touches more records than one atomic write can hold; split it into smaller changes."
+
+
 class LockedError(ApiError):
     status, code, message = 423, "account_locked", "This account is locked."
 

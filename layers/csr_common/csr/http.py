@@ -14,8 +14,12 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
 from csr.auth import Caller, Role, caller_from_event, require_role
+from csr.data.errors import ConditionFailed, DataError, TooManyItems
 from csr.errors import (
     ApiError,
+    ChangeTooLargeError,
+    ConcurrentChangeError,
+    DependencyUnavailableError,
     InvalidCursorError,
     MalformedRequestError,
     NotFoundError,
@@ -39,6 +43,17 @@ class ErrorBody(BaseModel):
 
 def error_response(error: ApiError) -> Response[Any]:
     return Response(status_code=error.status, content_type="application/json", body=error.body())
+
+
+def data_error(exc: DataError) -> ApiError:
+    """What a data-layer error means to a client, when no service turned it into a domain error first:
+    too many writes for one transaction is 422, a failed condition a concurrent change (409), the rest a
+    dependency that failed (503, retrying is safe)."""
+    if isinstance(exc, TooManyItems):
+        return ChangeTooLargeError(items=exc.items, limit=exc.limit)
+    if isinstance(exc, ConditionFailed):
+        return ConcurrentChangeError()
+    return DependencyUnavailableError()
 
 
 def _validation_response(exc: RequestValidationError) -> Response[Any]:
@@ -97,6 +112,7 @@ class ConsoleResolver(APIGatewayRestResolver):
         super().__init__(enable_validation=True)
         self.roles = frozenset(roles)
         self.exception_handler(ApiError)(error_response)
+        self.exception_handler(DataError)(lambda exc: error_response(data_error(exc)))
         self.exception_handler(RequestValidationError)(_validation_response)
         self.not_found()(lambda _exc: error_response(NotFoundError()))
         self.exception_handler(Exception)(self._unexpected)

@@ -12,6 +12,7 @@ import heapq
 import secrets
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -107,6 +108,14 @@ def _count_in_metrics(counts: Counter[str]) -> None:
 # --- reading -------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class StoredEntry:
+    """An entry as read, with its sort key: the position a next page resumes before."""
+
+    sort_key: str
+    entry: ActivityEntry
+
+
 def _partitions(
     tenant_id: str, customer_id: str, types: frozenset[ActivityType] | None
 ) -> list[tuple[str | None, str, str, str]]:
@@ -148,7 +157,7 @@ def read_entries(
     cutoff: datetime,
     before: str | None,
     count: int,
-) -> list[dict[str, Any]]:
+) -> list[StoredEntry]:
     """Up to `count` stored entries newest first, written at or after `cutoff` and (when resuming) sorting
     before the sort key `before`. Several types: each type's partition, merged (each read at most `count`)."""
     low = time_key(cutoff)
@@ -159,7 +168,10 @@ def read_entries(
         _newest(_query_args(*partition, low, high), count) for partition in _partitions(tenant_id, customer_id, types)
     ]
     merged: Iterable[dict[str, Any]] = heapq.merge(*streams, key=lambda item: str(item["sk"]), reverse=True)
-    return [item for _, item in zip(range(count), merged, strict=False)]
+    return [
+        StoredEntry(str(item["sk"]), ActivityEntry.model_validate(item))
+        for _, item in zip(range(count), merged, strict=False)
+    ]
 
 
 def count_entries(tenant_id: str, customer_id: str, types: frozenset[ActivityType] | None, cutoff: datetime) -> int:

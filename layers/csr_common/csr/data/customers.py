@@ -1,23 +1,28 @@
-"""CustomerStore: the profile item, account items and uniqueness guards of a customer."""
+"""The customer partition: the profile item, account items and uniqueness guards of a customer, read
+with the recovery credentials that sit beside them (`data.credentials`)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
 
-from csr.data import keys, search_index
+from csr.data import credentials, keys, search_index
+from csr.data.credentials import RecoveryCode, ResetPointer
 from csr.data.dynamo import Transaction, call, query_all, table
-from csr.errors import ConflictError
+from csr.data.errors import UniqueTaken
 from csr.models.customers import Account, Customer, PortalStatus
 
 
+@dataclass(frozen=True)
 class CustomerPartition:
-    """A customer as read in one Query, with the code items that sit beside it."""
+    """A customer as read in one Query, with the credentials that sit beside it (live or not: the reader
+    checks their expiry)."""
 
-    def __init__(self, customer: Customer, codes: dict[str, dict[str, Any]]) -> None:
-        self.customer = customer
-        self.codes = codes
+    customer: Customer
+    recovery_code: RecoveryCode | None = None
+    reset_pointer: ResetPointer | None = None
 
 
 def _profile_key(tenant_id: str, customer_id: str) -> dict[str, str]:
@@ -37,8 +42,10 @@ def load(tenant_id: str, customer_id: str) -> CustomerPartition | None:
         return None
     accounts = [Account.model_validate(item) for item in items if item["sk"].startswith(keys.ACCOUNT_SK_PREFIX)]
     customer = Customer.model_validate({**profile, "accounts": accounts})
-    codes = {item["sk"]: item for item in items if item["sk"].startswith("CODE#")}
-    return CustomerPartition(customer, codes)
+    code, pointer = credentials.from_partition(
+        {item["sk"]: item for item in items if credentials.is_credential(item["sk"])}
+    )
+    return CustomerPartition(customer, code, pointer)
 
 
 def customer_id_by_email(tenant_id: str, email: str) -> str | None:
@@ -61,11 +68,12 @@ def _profile_item(tenant_id: str, customer: Customer) -> dict[str, Any]:
     }
 
 
-def _guard(tx: Transaction, pk: str, customer_id: str, error: ConflictError) -> None:
+def _guard(tx: Transaction, pk: str, customer_id: str, field: str, value: str) -> None:
+    """Claim `value` of `field` for the customer; the commit raises `UniqueTaken` if another holds it."""
     tx.put(
         {"pk": pk, "sk": keys.UNIQUE_SK, "customer_id": customer_id},
         condition="attribute_not_exists(pk)",
-        error=lambda: error,
+        error=lambda: UniqueTaken(field, value),
     )
 
 
@@ -88,40 +96,35 @@ def add_customer_write(
 ) -> Customer:
     """Add to `tx` what turns `before` into `after`: the profile (with optimistic concurrency on its
     version), new accounts and their guards, changed accounts, and the search index. Returns the customer
-    as it will be stored."""
+    as it will be stored. The commit raises `UniqueTaken` if an email, person id or account number is
+    another customer's."""
     stored = after.model_copy(update={"version": (before.version + 1) if before else 1})
     if before is None:
         tx.put(_profile_item(tenant_id, stored), condition="attribute_not_exists(pk)")
-        _guard(
-            tx,
-            keys.email_guard_pk(tenant_id, after.email),
-            after.customer_id,
-            ConflictError("A customer with this email already exists.", code="email_taken"),
-        )
-        _guard(
-            tx,
-            keys.person_guard_pk(tenant_id, after.person_id),
-            after.customer_id,
-            ConflictError("A customer with this person id already exists.", code="person_taken"),
-        )
+        _guard(tx, keys.email_guard_pk(tenant_id, after.email), after.customer_id, "email", after.email)
+        _guard(tx, keys.person_guard_pk(tenant_id, after.person_id), after.customer_id, "person", after.person_id)
     else:
         tx.put(_profile_item(tenant_id, stored), **_unchanged(before))
+    _add_account_writes(tx, tenant_id, before, after)
+    was_enrolled = before is not None and before.portal.status is PortalStatus.ENROLLED
+    if was_enrolled and after.portal.status is not PortalStatus.ENROLLED:
+        # A reset link or recovery code must not outlive the enrolment it was issued for: leaving
+        # `enrolled` (a lock, deactivation, hide, or ten failed logins) revokes them.
+        credentials.add_revoke_all(tx, tenant_id, after.customer_id)
+    search_index.add_index_changes(tx, tenant_id, before, stored)
+    return stored
+
+
+def _add_account_writes(tx: Transaction, tenant_id: str, before: Customer | None, after: Customer) -> None:
+    """New accounts with their guards, and changed accounts."""
     old_accounts = {account.account_number: account for account in (before.accounts if before else [])}
     for account in after.accounts:
         previous = old_accounts.get(account.account_number)
         if previous == account:
             continue
         if previous is None:
-            _guard(
-                tx,
-                keys.account_guard_pk(tenant_id, account.account_number),
-                after.customer_id,
-                ConflictError(
-                    f"Account {account.account_number} already belongs to a customer.",
-                    code="account_taken",
-                    account_number=account.account_number,
-                ),
-            )
+            number = account.account_number
+            _guard(tx, keys.account_guard_pk(tenant_id, number), after.customer_id, "account", number)
         tx.put(
             {
                 "pk": keys.customer_pk(tenant_id, after.customer_id),
@@ -129,16 +132,3 @@ def add_customer_write(
                 **account.model_dump(mode="json", exclude_none=True),
             }
         )
-    was_enrolled = before is not None and before.portal.status is PortalStatus.ENROLLED
-    if was_enrolled and after.portal.status is not PortalStatus.ENROLLED:
-        _revoke_credentials(tx, tenant_id, after.customer_id)
-    search_index.add_index_changes(tx, tenant_id, before, stored)
-    return stored
-
-
-def _revoke_credentials(tx: Transaction, tenant_id: str, customer_id: str) -> None:
-    """A reset link or recovery code must not outlive the enrolment it was issued for: leaving `enrolled`
-    (a lock, deactivation, hide, or ten failed logins) deletes the customer's live code and the pointer that
-    a reset token must match to redeem. The token's own hash item then expires unused."""
-    for sort_key in (keys.RESET_TOKEN_SK, keys.RECOVERY_CODE_SK):
-        tx.delete({"pk": keys.customer_pk(tenant_id, customer_id), "sk": sort_key})

@@ -1,8 +1,8 @@
 """Portal access use cases: lock, unlock, deactivate, hide (CSR console) and login (portal).
 
 Each change re-reads the customer and decides again on a version conflict (a failed login bumping the
-count must not turn a CSR's lock into a 409); after MAX_ATTEMPTS conflicting writes it gives up with 409
-`concurrent_change`, having written nothing.
+count must not turn a CSR's lock into a 409); after `WRITE_ATTEMPTS` conflicting writes it gives up with
+409 `concurrent_change`, having written nothing.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from datetime import datetime
 from csr import clock
 from csr.auth import Caller, Role, require_role
 from csr.data import customers as customer_store
-from csr.data import keys
-from csr.data.dynamo import Transaction, retry_on_conflict
+from csr.data import payments
+from csr.data.dynamo import Transaction
 from csr.errors import ConflictError, LockedError, UnauthorizedError
 from csr.models.access import (
     DeactivateRequest,
@@ -25,13 +25,12 @@ from csr.models.access import (
     PortalStatusResponse,
 )
 from csr.models.activity import ActivityEntry, ActivityType, Actor
-from csr.models.customers import OPEN_PAYMENT_STATUSES, Customer, LockReason, Payment, PaymentStatus
+from csr.models.customers import OPEN_PAYMENT_STATUSES, Customer, LockReason, Payment, PaymentStatus, PortalState
 from csr.passwords import verify_password
 from csr.rules import portal
 from csr.rules.portal import LoginOutcome, Refusal, Transition
-from csr.services.customers import csr_actor, entry, load_customer, payments_of, save
+from csr.services.customer_changes import csr_actor, customer_actor, entry, load_customer, retry_on_conflict, save
 
-MAX_ATTEMPTS = 25
 SUPERVISOR_ONLY = frozenset({Role.CSR_SUPERVISOR})
 
 
@@ -56,7 +55,7 @@ def _change_status(
         save(caller, before, after, make_entries(before, moment), moment)
         return PortalStatusResponse(portal_status=portal_state.status)
 
-    return retry_on_conflict(attempt, attempts=MAX_ATTEMPTS)
+    return retry_on_conflict(attempt)
 
 
 def lock(caller: Caller, customer_id: str, request: LockRequest) -> PortalStatusResponse:
@@ -116,60 +115,52 @@ def deactivate(caller: Caller, customer_id: str, request: DeactivateRequest) -> 
         portal_state = portal.transition(before.portal, Transition.DEACTIVATE, clock.iso(moment))
         if isinstance(portal_state, Refusal):
             raise _refused(portal_state)
-        open_payments = payments_of(caller.tenant_id, customer_id, OPEN_PAYMENT_STATUSES)
+        open_payments = payments.payments(caller.tenant_id, customer_id, OPEN_PAYMENT_STATUSES)
         if open_payments and not request.acknowledge_pending_payments:
             raise ConflictError(
                 "The customer has scheduled or pending payments; acknowledge them to cancel them and deactivate.",
                 code="payments_pending",
                 payments=[payment.model_dump(mode="json") for payment in open_payments],
             )
-        cancelled = [payment.model_copy(update={"status": PaymentStatus.CANCELLED}) for payment in open_payments]
-        tx = Transaction()
-        for payment in open_payments:
-            _cancel_payment(tx, caller.tenant_id, customer_id, payment)
-        entries = [
+        return _deactivate(caller, before, portal_state, open_payments, moment)
+
+    return retry_on_conflict(attempt)
+
+
+def _deactivate(
+    caller: Caller, before: Customer, portal_state: PortalState, open_payments: list[Payment], moment: datetime
+) -> DeactivateResponse:
+    """Deactivate and cancel the open payments (each only if still open) in one transaction."""
+    cancelled = [payment.model_copy(update={"status": PaymentStatus.CANCELLED}) for payment in open_payments]
+    tx = Transaction()
+    for payment in open_payments:
+        payments.add_cancellation(tx, caller.tenant_id, before.customer_id, payment)
+    entries = [
+        entry(
+            moment,
+            ActivityType.ACCOUNT_DEACTIVATED,
+            csr_actor(caller),
+            "Portal account deactivated",
+            previous_status=before.portal.status,
+            cancelled_payments=[p.payment_id for p in cancelled],
+        ),
+        *[
             entry(
                 moment,
-                ActivityType.ACCOUNT_DEACTIVATED,
+                ActivityType.PAYMENT_CANCELLED,
                 csr_actor(caller),
-                "Portal account deactivated",
-                previous_status=before.portal.status,
-                cancelled_payments=[p.payment_id for p in cancelled],
-            ),
-            *[
-                entry(
-                    moment,
-                    ActivityType.PAYMENT_CANCELLED,
-                    csr_actor(caller),
-                    "Payment cancelled on deactivation",
-                    payment_id=p.payment_id,
-                    account_number=p.account_number,
-                    amount=str(p.amount),
-                    currency=p.currency,
-                    scheduled_for=p.scheduled_for,
-                )
-                for p in cancelled
-            ],
-        ]
-        save(caller, before, before.model_copy(update={"portal": portal_state}), entries, moment, tx)
-        return DeactivateResponse(cancelled_payments=cancelled)
-
-    return retry_on_conflict(attempt, attempts=MAX_ATTEMPTS)
-
-
-def _cancel_payment(tx: Transaction, tenant_id: str, customer_id: str, payment: Payment) -> None:
-    """Cancel a payment only if it is still open: billing may have moved it on since it was read."""
-    tx.update(
-        {"pk": keys.customer_pk(tenant_id, customer_id), "sk": keys.payment_sk(payment.payment_id)},
-        "SET #s = :cancelled",
-        condition="#s IN (:scheduled, :pending)",
-        names={"#s": "status"},
-        values={
-            ":cancelled": PaymentStatus.CANCELLED.value,
-            ":scheduled": PaymentStatus.SCHEDULED.value,
-            ":pending": PaymentStatus.PENDING.value,
-        },
-    )
+                "Payment cancelled on deactivation",
+                payment_id=p.payment_id,
+                account_number=p.account_number,
+                amount=str(p.amount),
+                currency=p.currency,
+                scheduled_for=p.scheduled_for,
+            )
+            for p in cancelled
+        ],
+    ]
+    save(caller, before, before.model_copy(update={"portal": portal_state}), entries, moment, tx)
+    return DeactivateResponse(cancelled_payments=cancelled)
 
 
 # --- portal login -------------------------------------------------------------------------------
@@ -206,7 +197,7 @@ def log_in(caller: Caller, request: LoginRequest) -> LoginResponse:
             save(caller, before, after, _login_entries(before, result, moment), moment)
         return result.outcome
 
-    outcome = retry_on_conflict(attempt, attempts=MAX_ATTEMPTS)
+    outcome = retry_on_conflict(attempt)
     if outcome is LoginOutcome.SUCCEEDED:
         return LoginResponse(customer_id=known_id)
     if outcome is LoginOutcome.ACCOUNT_LOCKED:
@@ -215,7 +206,7 @@ def log_in(caller: Caller, request: LoginRequest) -> LoginResponse:
 
 
 def _login_entries(before: Customer, result: portal.LoginAttempt, moment: datetime) -> list[ActivityEntry]:
-    customer = Actor(kind="customer", id=before.customer_id)
+    customer = customer_actor(before.customer_id)
     if result.outcome is LoginOutcome.SUCCEEDED:
         return [entry(moment, ActivityType.LOGIN_SUCCEEDED, customer, "Portal login")]
     if result.outcome is LoginOutcome.ACCOUNT_LOCKED:

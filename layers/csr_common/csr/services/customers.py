@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import Any
-
-from boto3.dynamodb.conditions import Key
+from datetime import timedelta
 
 from csr import clock
 from csr.auth import Caller
-from csr.data import activity, customers, keys
-from csr.data.customers import CustomerPartition
-from csr.data.dynamo import Transaction, call, is_live, query_all, table
-from csr.errors import ConflictError, NotFoundError, ValidationFailedError, customer_not_found
+from csr.data import activity, customers, payments, sessions
+from csr.data.credentials import RecoveryCode
+from csr.data.dynamo import Transaction
+from csr.errors import ConflictError, NotFoundError, ValidationFailedError
 from csr.ids import new_id, new_token, token_hash
-from csr.models.activity import ActivityEntry, ActivityType, Actor
+from csr.models.activity import ActivityType
 from csr.models.customers import (
     Account,
     CreateCustomerRequest,
@@ -34,45 +31,15 @@ from csr.models.customers import (
     RecoveryCodeSummary,
     UpdateCustomerRequest,
 )
+from csr.rules.expiry import is_live
+from csr.services.customer_changes import csr_actor, entry, load_customer, save
 from csr.settings import get_settings
 
 IMPERSONATION_TTL = timedelta(minutes=15)
 
 
-def csr_actor(caller: Caller) -> Actor:
-    return Actor(kind="csr", id=caller.sub)
-
-
-def entry(moment: datetime, kind: ActivityType, actor: Actor, summary: str, **details: Any) -> ActivityEntry:
-    return ActivityEntry(at=clock.iso(moment), type=kind, actor=actor, summary=summary, details=details)
-
-
-def load_customer(caller: Caller, customer_id: str) -> CustomerPartition:
-    found = customers.load(caller.tenant_id, customer_id)
-    if found is None:
-        raise customer_not_found()
-    return found
-
-
-def save(
-    caller: Caller,
-    before: Customer | None,
-    after: Customer,
-    entries: list[ActivityEntry],
-    moment: datetime,
-    tx: Transaction | None = None,
-) -> Customer:
-    """Write a customer change and its activity entries in one transaction."""
-    tx = tx or Transaction()
-    stored = customers.add_customer_write(tx, caller.tenant_id, before, after)
-    activity.record(tx, caller.tenant_id, after.customer_id, entries, moment)
-    tx.commit()
-    return stored
-
-
-def view(customer: Customer, codes: dict[str, dict[str, Any]]) -> CustomerView:
-    stored_code = codes.get(keys.RECOVERY_CODE_SK)
-    live_code = stored_code if is_live(stored_code, clock.now()) else None
+def view(customer: Customer, code: RecoveryCode | None) -> CustomerView:
+    live_code = code if is_live(code, clock.now()) else None
     portal = customer.portal
     return CustomerView(
         **customer.model_dump(include={"customer_id", "person_id", "first_name", "last_name", "email", "phone"}),
@@ -80,7 +47,7 @@ def view(customer: Customer, codes: dict[str, dict[str, Any]]) -> CustomerView:
         portal=PortalView(**portal.model_dump(), enrolled=portal.enrolled),
         accounts=customer.accounts,
         recovery_code=RecoveryCodeSummary(
-            active=live_code is not None, expires_at=live_code["expires_at"] if live_code else None
+            active=live_code is not None, expires_at=live_code.expires_at if live_code else None
         ),
     )
 
@@ -110,12 +77,12 @@ def create_customer(caller: Caller, request: CreateCustomerRequest) -> CustomerV
         portal_status=customer.portal.status,
     )
     stored = save(caller, None, customer, [created], moment)
-    return view(stored, {})
+    return view(stored, None)
 
 
 def get_customer(caller: Caller, customer_id: str) -> CustomerView:
     found = load_customer(caller, customer_id)
-    return view(found.customer, found.codes)
+    return view(found.customer, found.recovery_code)
 
 
 def update_customer(caller: Caller, customer_id: str, request: UpdateCustomerRequest) -> CustomerView:
@@ -139,10 +106,10 @@ def update_customer(caller: Caller, customer_id: str, request: UpdateCustomerReq
         f"accounts.{old.account_number}" for old, new in zip(before.accounts, after.accounts, strict=True) if old != new
     ]
     if not changed:
-        return view(before, found.codes)
+        return view(before, found.recovery_code)
     moment = clock.now()
     updated = entry(moment, ActivityType.PROFILE_UPDATED, csr_actor(caller), "Profile updated", fields=changed)
-    return view(save(caller, before, after, [updated], moment), found.codes)
+    return view(save(caller, before, after, [updated], moment), found.recovery_code)
 
 
 def add_account(caller: Caller, customer_id: str, request: NewAccount) -> CustomerView:
@@ -164,23 +131,12 @@ def add_account(caller: Caller, customer_id: str, request: NewAccount) -> Custom
         account_number=request.account_number,
     )
     stored = save(caller, before, after, [added], moment)
-    return view(stored, found.codes)
+    return view(stored, found.recovery_code)
 
 
 def list_payments(caller: Caller, customer_id: str, statuses: frozenset[PaymentStatus] | None) -> PaymentList:
     load_customer(caller, customer_id)
-    return PaymentList(items=payments_of(caller.tenant_id, customer_id, statuses))
-
-
-def payments_of(tenant_id: str, customer_id: str, statuses: frozenset[PaymentStatus] | None) -> list[Payment]:
-    items = query_all(
-        KeyConditionExpression=Key("pk").eq(keys.customer_pk(tenant_id, customer_id))
-        & Key("sk").begins_with(keys.PAYMENT_SK_PREFIX),
-        ConsistentRead=True,
-    )
-    payments = [Payment.model_validate(item) for item in items]
-    chosen = [payment for payment in payments if statuses is None or payment.status in statuses]
-    return sorted(chosen, key=lambda payment: (payment.scheduled_for, payment.payment_id))
+    return PaymentList(items=payments.payments(caller.tenant_id, customer_id, statuses))
 
 
 def upsert_payment(caller: Caller, payment_id: str, feed: PaymentFeed) -> Payment:
@@ -188,25 +144,10 @@ def upsert_payment(caller: Caller, payment_id: str, feed: PaymentFeed) -> Paymen
     if customer_id is None:
         raise NotFoundError(f"No account {feed.account_number}.", code="account_not_found")
     payment = Payment(payment_id=payment_id, **feed.model_dump())
-    guard_key = {"pk": keys.payment_guard_pk(caller.tenant_id, payment_id), "sk": keys.UNIQUE_SK}
-    previous = call(table().get_item, Key=guard_key, ConsistentRead=True).get("Item")
     tx = Transaction()
-    if previous and previous["customer_id"] != customer_id:
-        # Billing moved the payment to an account of another customer: it leaves the old one.
-        tx.delete(
-            {"pk": keys.customer_pk(caller.tenant_id, previous["customer_id"]), "sk": keys.payment_sk(payment_id)}
-        )
-    tx.put(
-        {**guard_key, "customer_id": customer_id},
-        condition="attribute_not_exists(pk) OR customer_id = :old",
-        values={":old": previous["customer_id"] if previous else customer_id},
-    )
-    tx.put(
-        {
-            "pk": keys.customer_pk(caller.tenant_id, customer_id),
-            "sk": keys.payment_sk(payment_id),
-            **payment.model_dump(mode="python"),
-        }
+    # Billing may have moved the payment to an account of another customer: it leaves the old one.
+    payments.add_payment_write(
+        tx, caller.tenant_id, customer_id, payment, payments.holder(caller.tenant_id, payment_id)
     )
     tx.commit()
     return payment
@@ -220,17 +161,7 @@ def start_impersonation(caller: Caller, customer_id: str) -> ImpersonationStarte
     moment = clock.now()
     expires = moment + IMPERSONATION_TTL
     tx = Transaction()
-    tx.put(
-        {
-            "pk": keys.session_pk(caller.tenant_id, token_hash(token)),
-            "sk": keys.UNIQUE_SK,
-            "customer_id": customer_id,
-            "csr_id": caller.sub,
-            "csr_email": caller.email,
-            "expires_at": clock.iso(expires),
-            "ttl": clock.epoch(expires),
-        }
-    )
+    sessions.add_session(tx, caller.tenant_id, token_hash(token), customer_id, caller.sub, caller.email, expires)
     started = entry(
         moment,
         ActivityType.IMPERSONATION_STARTED,
@@ -245,12 +176,11 @@ def start_impersonation(caller: Caller, customer_id: str) -> ImpersonationStarte
 
 
 def check_impersonation(caller: Caller, session_token: str) -> ImpersonationSession:
-    key = {"pk": keys.session_pk(caller.tenant_id, token_hash(session_token)), "sk": keys.UNIQUE_SK}
-    item = call(table().get_item, Key=key, ConsistentRead=True).get("Item")
-    if item is None or not is_live(item, clock.now()):
+    stored = sessions.session(caller.tenant_id, token_hash(session_token))
+    if stored is None or not is_live(stored, clock.now()):
         raise NotFoundError("No such impersonation session, or it has expired.")
     return ImpersonationSession(
-        customer_id=item["customer_id"],
-        expires_at=item["expires_at"],
-        csr=ImpersonatingCsr(id=item["csr_id"], email=item["csr_email"]),
+        customer_id=stored.customer_id,
+        expires_at=stored.expires_at,
+        csr=ImpersonatingCsr(id=stored.csr_id, email=stored.csr_email),
     )

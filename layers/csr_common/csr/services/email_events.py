@@ -1,28 +1,25 @@
 """SES delivery, bounce and complaint events become activity entries of the customer the email was for.
 
-SES names the message only; the record the sender wrote (`keys.email_message_pk`) names the tenant, the
+SES names the message only; the record the sender wrote (`data.emails`) names the tenant, the
 customer and the kind of email. EventBridge delivers at least once: a marker item per (message, event
 type), put on condition in the same transaction as the entry, makes a redelivery record nothing.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from pydantic import ValidationError
 
 from csr import clock
-from csr.data import activity, keys
-from csr.data.dynamo import Transaction, call, table
-from csr.errors import ApiError
+from csr.data import activity, emails
+from csr.data.dynamo import Transaction
+from csr.data.emails import AlreadyRecorded, SentMessage
 from csr.models.activity import ActivityEntry, ActivityType, Actor, SesEvent, SesEventDetail
 from csr.observability import logger
 from csr.text import mask_email
-
-# EventBridge retries a failed delivery for at most 24 hours; a month of markers covers every redelivery.
-MARKER_TTL = timedelta(days=30)
 
 _ENTRIES = {
     "Delivery": (ActivityType.EMAIL_DELIVERED, "Email delivered"),
@@ -38,10 +35,6 @@ class Outcome(StrEnum):
     NOT_AN_EMAIL_EVENT = "not_an_email_event"
 
 
-class _AlreadyRecordedError(ApiError):
-    code, message = "already_recorded", "This SES event was recorded before."
-
-
 def record_ses_event(raw: dict[str, Any]) -> Outcome:
     """Record one EventBridge event of SES. What cannot be recorded is logged and dropped, never retried:
     retrying would not change the answer. DynamoDB failures raise, so that EventBridge retries."""
@@ -53,8 +46,7 @@ def record_ses_event(raw: dict[str, Any]) -> Outcome:
     detail = event.detail
     message_id = detail.mail.message_id
     log = {"message_id": message_id, "event_type": detail.event_type}
-    key = {"pk": keys.email_message_pk(message_id), "sk": keys.UNIQUE_SK}
-    sent = call(table().get_item, Key=key, ConsistentRead=True).get("Item")
+    sent = emails.sent_message(message_id)
     if sent is None:
         logger.warning("SES event for a message we have no record of", extra=log)
         return Outcome.UNKNOWN_MESSAGE
@@ -63,22 +55,12 @@ def record_ses_event(raw: dict[str, Any]) -> Outcome:
     entry = ActivityEntry(
         at=clock.iso(moment), type=kind, actor=Actor.system(), summary=summary, details=_details(detail, sent)
     )
-    now = clock.now()
     tx = Transaction()
-    tx.put(
-        {
-            "pk": keys.email_message_pk(message_id),
-            "sk": keys.email_event_sk(detail.event_type),
-            "recorded_at": clock.iso(now),
-            "ttl": clock.epoch(now + MARKER_TTL),
-        },
-        condition="attribute_not_exists(pk)",
-        error=_AlreadyRecordedError,
-    )
-    activity.record(tx, str(sent["tenant_id"]), str(sent["customer_id"]), [entry], moment)
+    emails.add_event_marker(tx, message_id, detail.event_type, clock.now())
+    activity.record(tx, sent.tenant_id, sent.customer_id, [entry], moment)
     try:
         tx.commit()
-    except _AlreadyRecordedError:
+    except AlreadyRecorded:
         logger.info("SES event already recorded", extra=log)
         return Outcome.DUPLICATE
     logger.info("SES event recorded", extra=log)
@@ -92,10 +74,10 @@ def _happened_at(event: SesEvent) -> datetime:
     return clock.parse_iso(specific.timestamp if specific and specific.timestamp else event.time)
 
 
-def _details(detail: SesEventDetail, sent: dict[str, Any]) -> dict[str, Any]:
+def _details(detail: SesEventDetail, sent: SentMessage) -> dict[str, Any]:
     """What a CSR needs to help: the kind of email, the masked address, why it bounced. No full address."""
     details: dict[str, Any] = {
-        "email_kind": str(sent.get("kind", "")),
+        "email_kind": sent.kind,
         "message_id": detail.mail.message_id,
         "sent_to": [mask_email(address) for address in detail.mail.destination[:5]],
     }

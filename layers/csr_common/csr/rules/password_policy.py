@@ -1,0 +1,23 @@
+"""What a new portal password must be (NIST SP 800-63B: length, not composition)."""
+
+from __future__ import annotations
+
+from csr.errors import ValidationFailedError
+
+PASSWORD_MIN_LENGTH, PASSWORD_MAX_LENGTH = 15, 128
+
+
+def _weak_password(reason: str) -> ValidationFailedError:
+    return ValidationFailedError(
+        "Choose another password.", code="weak_password", fields=[{"field": "new_password", "message": reason}]
+    )
+
+
+def check_password_length(password: str) -> None:
+    if not PASSWORD_MIN_LENGTH <= len(password) <= PASSWORD_MAX_LENGTH:
+        raise _weak_password(f"Use {PASSWORD_MIN_LENGTH} to {PASSWORD_MAX_LENGTH} characters.")
+
+
+def check_password_not_email(password: str, address: str) -> None:
+    if password.strip().casefold() == address.strip().casefold():
+        raise _weak_password("Do not use your email address as your password.")
