@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test lint typecheck cfn-lint pytest package clean bench-search bench-activity
+.PHONY: serve test lint importlint typecheck cfn-lint pytest package clean bench-search bench-activity
 
 $(STAMP): pyproject.toml layers/csr_common/requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,11 +16,15 @@ $(STAMP): pyproject.toml layers/csr_common/requirements.txt
 serve: $(STAMP)
 	PYTHONPATH=.:layers/csr_common $(BIN)/python -m infra.local_server
 
-test: $(STAMP) lint typecheck cfn-lint pytest
+test: $(STAMP) lint importlint typecheck cfn-lint pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# The layer contracts of pyproject.toml ([tool.importlinter]).
+importlint: $(STAMP)
+	PYTHONPATH=layers/csr_common $(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy layers/csr_common/csr functions infra

@@ -7,6 +7,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from csr.observability import logger, metrics, tracer
 from csr.services.email_events import record_ses_event
+from csr.settings import require_settings
+
+require_settings()
 
 
 @logger.inject_lambda_context(correlation_id_path="id")

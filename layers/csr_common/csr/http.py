@@ -27,6 +27,7 @@ from csr.errors import (
     ValidationFailedError,
 )
 from csr.observability import logger
+from csr.settings import require_settings
 
 MAX_BODY_BYTES = 64 * 1024
 
@@ -109,6 +110,7 @@ class ConsoleResolver(APIGatewayRestResolver):
     """An APIGatewayRestResolver that refuses callers without one of `roles` before any route runs."""
 
     def __init__(self, roles: Iterable[Role]) -> None:
+        require_settings()
         super().__init__(enable_validation=True)
         self.roles = frozenset(roles)
         self.exception_handler(ApiError)(error_response)
