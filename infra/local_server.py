@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+import logging
 import os
 import sys
 import threading
@@ -292,7 +293,10 @@ def request_handler(api: LocalApi) -> type[BaseHTTPRequestHandler]:
             if self.command != "HEAD":
                 self.wfile.write(payload)
             elapsed = (time.perf_counter() - started) * 1000
-            sys.stderr.write(f"{datetime.now(UTC):%H:%M:%S} {self.command} {logged} {status} {elapsed:.0f} ms\n")
+            request_id = response_headers["X-Request-Id"]
+            sys.stderr.write(
+                f"{datetime.now(UTC):%H:%M:%S} {self.command} {logged} {status} {elapsed:.0f} ms {request_id}\n"
+            )
 
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = handle_any  # noqa: N815
 
@@ -322,9 +326,29 @@ def banner(url: str, authorizer: LocalAuthorizer, summary: SeedSummary, started:
         "Try:",
         f'  curl -H "Authorization: Bearer {tokens["csr"]}" {url}/customers/{showcase.customer_id}',
         f"API docs: {url}/_local/docs   Outbox: {url}/_local/outbox",
+        "One line per request below: time, method, route, status, ms, request id.",
+        "VERBOSE=1 make serve also shows the handlers' logs and metrics.",
         "Serving until Ctrl-C.",
     ]
     return "\n".join(lines)
+
+
+def quiet_unless_verbose() -> None:
+    """Unless VERBOSE=1, the terminal shows the banner and one line per request, nothing else: no handler
+    logs below ERROR, and no CloudWatch EMF blobs (Powertools prints a full metric set to stdout once it
+    holds 100 values, even with metrics disabled, which the seed alone does many times over)."""
+    if os.environ.get("VERBOSE") == "1":
+        return
+    from csr.observability import logger
+
+    os.environ["POWERTOOLS_LOG_LEVEL"] = "ERROR"
+    logger.setLevel(logging.ERROR)
+    sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - for the life of the process
+
+
+def say(text: str) -> None:
+    """What the person at the terminal reads: to the real stdout, whatever `quiet_unless_verbose` did."""
+    print(text, file=sys.__stdout__, flush=True)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -339,6 +363,7 @@ def main(argv: list[str] | None = None) -> None:
     warnings.filterwarnings("ignore", message="No application metrics to publish")
     started = time.perf_counter()
     LocalAws().start()
+    quiet_unless_verbose()
     outbox.capture_sesv2_bodies()
     summary = seed(args.customers if args.customers is not None else DEFAULT_CUSTOMERS)
     # Tests set LOCAL_JWT_SECRET to forge expired and wrongly signed tokens; otherwise a secret per process.
@@ -346,11 +371,11 @@ def main(argv: list[str] | None = None) -> None:
     authorizer = LocalAuthorizer(secret) if secret else LocalAuthorizer()
     server = ThreadingHTTPServer((args.host, args.port), request_handler(LocalApi(authorizer)))
     url = f"http://{args.host}:{server.server_address[1]}"
-    print(banner(url, authorizer, summary, started), flush=True)
+    say(banner(url, authorizer, summary, started))
     try:
         server.serve_forever()
     except KeyboardInterrupt:
-        print("Stopped.", flush=True)
+        say("Stopped.")
     finally:
         server.server_close()
 
