@@ -4,7 +4,6 @@ the REST proxy event, the Lambda context, and the call into the very handler tem
 from __future__ import annotations
 
 import importlib
-import json
 import re
 import time
 import uuid
@@ -118,7 +117,3 @@ def invoke(function: Function, event: dict[str, Any]) -> dict[str, Any]:
     context = LambdaContext(function_name=function.logical_id, aws_request_id=str(uuid.uuid4()))
     result: dict[str, Any] = handler(event, context)
     return result
-
-
-def response_json(response: dict[str, Any]) -> Any:
-    return json.loads(response["body"]) if response.get("body") else None

@@ -168,7 +168,7 @@ STATUS_ENTRIES = {
     PortalStatus.PERMANENT_LOCK: (ActivityType.ACCOUNT_DEACTIVATED, "Portal account deactivated"),
     PortalStatus.HIDDEN: (ActivityType.ACCOUNT_HIDDEN, "Portal account hidden"),
 }
-STAFF = Actor(kind="csr", id="seed")
+STAFF = Actor.csr("seed")
 
 
 @dataclass
@@ -264,7 +264,7 @@ class _Seeder:
             ActivityEntry(
                 at=at,
                 type=ActivityType.PASSWORD_RESET_COMPLETED,
-                actor=Actor(kind="customer", id=customer_id),
+                actor=Actor.customer(customer_id),
                 summary="Password set",
             )
         ]

@@ -40,6 +40,14 @@ class Actor(BaseModel):
     def system(cls) -> Actor:
         return cls(kind="system", id="system")
 
+    @classmethod
+    def csr(cls, sub: str) -> Actor:
+        return cls(kind="csr", id=sub)
+
+    @classmethod
+    def customer(cls, customer_id: str) -> Actor:
+        return cls(kind="customer", id=customer_id)
+
 
 class ActivityEntry(BaseModel):
     """One line of the log. Never holds a password, token, code or full email address."""

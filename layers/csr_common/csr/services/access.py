@@ -29,7 +29,7 @@ from csr.models.customers import OPEN_PAYMENT_STATUSES, Customer, LockReason, Pa
 from csr.passwords import verify_password
 from csr.rules import portal
 from csr.rules.portal import LoginOutcome, Refusal, Transition
-from csr.services.customer_changes import csr_actor, customer_actor, entry, load_customer, retry_on_conflict, save
+from csr.services.customer_changes import entry, load_customer, retry_on_conflict, save
 
 SUPERVISOR_ONLY = frozenset({Role.CSR_SUPERVISOR})
 
@@ -64,7 +64,7 @@ def lock(caller: Caller, customer_id: str, request: LockRequest) -> PortalStatus
             entry(
                 moment,
                 ActivityType.ACCOUNT_LOCKED,
-                csr_actor(caller),
+                Actor.csr(caller.sub),
                 "Portal access locked by a CSR",
                 reason=request.reason,
                 note=request.note,
@@ -80,7 +80,7 @@ def unlock(caller: Caller, customer_id: str) -> PortalStatusResponse:
             entry(
                 moment,
                 ActivityType.ACCOUNT_UNLOCKED,
-                csr_actor(caller),
+                Actor.csr(caller.sub),
                 "Portal access unlocked",
                 previous_status=before.portal.status,
                 previous_lock_reason=before.portal.lock_reason,
@@ -99,7 +99,7 @@ def hide(caller: Caller, customer_id: str) -> PortalStatusResponse:
             entry(
                 moment,
                 ActivityType.ACCOUNT_HIDDEN,
-                csr_actor(caller),
+                Actor.csr(caller.sub),
                 "Portal account hidden from search",
                 previous_status=before.portal.status,
             )
@@ -139,7 +139,7 @@ def _deactivate(
         entry(
             moment,
             ActivityType.ACCOUNT_DEACTIVATED,
-            csr_actor(caller),
+            Actor.csr(caller.sub),
             "Portal account deactivated",
             previous_status=before.portal.status,
             cancelled_payments=[p.payment_id for p in cancelled],
@@ -148,7 +148,7 @@ def _deactivate(
             entry(
                 moment,
                 ActivityType.PAYMENT_CANCELLED,
-                csr_actor(caller),
+                Actor.csr(caller.sub),
                 "Payment cancelled on deactivation",
                 payment_id=p.payment_id,
                 account_number=p.account_number,
@@ -206,7 +206,7 @@ def log_in(caller: Caller, request: LoginRequest) -> LoginResponse:
 
 
 def _login_entries(before: Customer, result: portal.LoginAttempt, moment: datetime) -> list[ActivityEntry]:
-    customer = customer_actor(before.customer_id)
+    customer = Actor.customer(before.customer_id)
     if result.outcome is LoginOutcome.SUCCEEDED:
         return [entry(moment, ActivityType.LOGIN_SUCCEEDED, customer, "Portal login")]
     if result.outcome is LoginOutcome.ACCOUNT_LOCKED:

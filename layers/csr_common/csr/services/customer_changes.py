@@ -29,14 +29,6 @@ WRITE_ATTEMPTS = 25
 T = TypeVar("T")
 
 
-def csr_actor(caller: Caller) -> Actor:
-    return Actor(kind="csr", id=caller.sub)
-
-
-def customer_actor(customer_id: str) -> Actor:
-    return Actor(kind="customer", id=customer_id)
-
-
 def entry(moment: datetime, kind: ActivityType, actor: Actor, summary: str, **details: Any) -> ActivityEntry:
     return ActivityEntry(at=clock.iso(moment), type=kind, actor=actor, summary=summary, details=details)
 

@@ -11,7 +11,7 @@ from csr.data.credentials import RecoveryCode
 from csr.data.dynamo import Transaction
 from csr.errors import ConflictError, NotFoundError, ValidationFailedError
 from csr.ids import new_id, new_token, token_hash
-from csr.models.activity import ActivityType
+from csr.models.activity import ActivityType, Actor
 from csr.models.customers import (
     Account,
     CreateCustomerRequest,
@@ -32,7 +32,7 @@ from csr.models.customers import (
     UpdateCustomerRequest,
 )
 from csr.rules.expiry import is_live
-from csr.services.customer_changes import csr_actor, entry, load_customer, save
+from csr.services.customer_changes import entry, load_customer, save
 from csr.settings import get_settings
 
 IMPERSONATION_TTL = timedelta(minutes=15)
@@ -71,7 +71,7 @@ def create_customer(caller: Caller, request: CreateCustomerRequest) -> CustomerV
     created = entry(
         moment,
         ActivityType.CUSTOMER_CREATED,
-        csr_actor(caller),
+        Actor.csr(caller.sub),
         "Customer added",
         accounts=numbers,
         portal_status=customer.portal.status,
@@ -108,7 +108,7 @@ def update_customer(caller: Caller, customer_id: str, request: UpdateCustomerReq
     if not changed:
         return view(before, found.recovery_code)
     moment = clock.now()
-    updated = entry(moment, ActivityType.PROFILE_UPDATED, csr_actor(caller), "Profile updated", fields=changed)
+    updated = entry(moment, ActivityType.PROFILE_UPDATED, Actor.csr(caller.sub), "Profile updated", fields=changed)
     return view(save(caller, before, after, [updated], moment), found.recovery_code)
 
 
@@ -126,7 +126,7 @@ def add_account(caller: Caller, customer_id: str, request: NewAccount) -> Custom
     added = entry(
         moment,
         ActivityType.ACCOUNT_ADDED,
-        csr_actor(caller),
+        Actor.csr(caller.sub),
         "Service account added",
         account_number=request.account_number,
     )
@@ -165,7 +165,7 @@ def start_impersonation(caller: Caller, customer_id: str) -> ImpersonationStarte
     started = entry(
         moment,
         ActivityType.IMPERSONATION_STARTED,
-        csr_actor(caller),
+        Actor.csr(caller.sub),
         "Read-only impersonation started",
         expires_at=clock.iso(expires),
     )

@@ -16,7 +16,7 @@ from csr.data.credentials import RecoveryCode
 from csr.data.customers import CustomerPartition
 from csr.data.dynamo import Transaction
 from csr.errors import NotFoundError
-from csr.models.activity import ActivityType
+from csr.models.activity import ActivityType, Actor
 from csr.models.recovery import RecoveryCodeIssued, RecoveryCodeStatus
 from csr.rules.expiry import is_live
 from csr.rules.recovery import (
@@ -27,7 +27,7 @@ from csr.rules.recovery import (
     require_issuable,
 )
 from csr.service_key import keyed_hash
-from csr.services.customer_changes import csr_actor, entry, load_customer, retry_on_conflict
+from csr.services.customer_changes import entry, load_customer, retry_on_conflict
 
 CODE_HASH_PURPOSE = "recovery-code"
 
@@ -60,7 +60,7 @@ def issue_recovery_code(caller: Caller, customer_id: str) -> RecoveryCodeIssued:
         generated = entry(
             moment,
             ActivityType.RECOVERY_CODE_GENERATED,
-            csr_actor(caller),
+            Actor.csr(caller.sub),
             "Recovery code generated",
             expires_at=clock.iso(expires),
             replaced_active_code=active_code(found, moment) is not None,
@@ -99,7 +99,7 @@ def revoke_recovery_code(caller: Caller, customer_id: str) -> None:
             raise NoActiveCodeError()
         tx = Transaction()
         credentials.add_code_revocation(tx, caller.tenant_id, customer_id, code)
-        revoked = entry(moment, ActivityType.RECOVERY_CODE_REVOKED, csr_actor(caller), "Recovery code revoked")
+        revoked = entry(moment, ActivityType.RECOVERY_CODE_REVOKED, Actor.csr(caller.sub), "Recovery code revoked")
         activity.record(tx, caller.tenant_id, customer_id, [revoked], moment)
         tx.commit()
 

@@ -19,7 +19,7 @@ from csr.data.errors import DataError
 from csr.email import EmailContent
 from csr.errors import ApiError
 from csr.ids import token_hash
-from csr.models.activity import ActivityType
+from csr.models.activity import ActivityType, Actor
 from csr.models.customers import Customer, PortalStatus
 from csr.models.recovery import PasswordResetRequest, RecoveryRequest
 from csr.observability import logger
@@ -27,7 +27,7 @@ from csr.passwords import hash_password
 from csr.rules.expiry import is_live
 from csr.rules.password_policy import check_password_length, check_password_not_email
 from csr.rules.recovery import MAX_FAILED_CODE_ATTEMPTS, failure_revokes, hashes_match, normalize_code
-from csr.services.customer_changes import customer_actor, entry, retry_on_conflict, save
+from csr.services.customer_changes import entry, retry_on_conflict, save
 from csr.services.recovery_codes import active_code, code_hash
 
 # Each lost race of a wrong code means another write succeeded; at most MAX_FAILED_CODE_ATTEMPTS counts
@@ -100,7 +100,7 @@ def redeem_reset_token(caller: Caller, request: PasswordResetRequest) -> None:
         completed = entry(
             moment,
             ActivityType.PASSWORD_RESET_COMPLETED,
-            customer_actor(before.customer_id),
+            Actor.customer(before.customer_id),
             "Password set through a reset link",
         )
         return save(caller, before, _with_new_password(before, password_hash), [completed], moment, tx=tx)
@@ -138,7 +138,7 @@ def redeem_recovery_code(caller: Caller, request: RecoveryRequest) -> None:
         redeemed = entry(
             moment,
             ActivityType.RECOVERY_CODE_REDEEMED,
-            customer_actor(customer_id),
+            Actor.customer(customer_id),
             "Password set with a recovery code",
         )
         return save(caller, before, _with_new_password(before, password_hash), [redeemed], moment, tx=tx)
@@ -157,7 +157,7 @@ def _record_failed_code(tenant_id: str, customer_id: str, code: RecoveryCode, mo
     failure = entry(
         moment,
         ActivityType.RECOVERY_CODE_FAILED,
-        customer_actor(customer_id),
+        Actor.customer(customer_id),
         summary,
         failed_attempts=failed,
         revoked=revoked,

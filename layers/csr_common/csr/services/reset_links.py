@@ -16,10 +16,10 @@ from csr.data import customers as customer_store
 from csr.data.dynamo import Transaction
 from csr.email import EmailContent
 from csr.ids import new_token, token_hash
-from csr.models.activity import ActivityType
+from csr.models.activity import ActivityType, Actor
 from csr.models.recovery import ResetLinkSent
 from csr.rules.recovery import RESET_LINK_TTL, require_issuable
-from csr.services.customer_changes import csr_actor, entry, load_customer, retry_on_conflict
+from csr.services.customer_changes import entry, load_customer, retry_on_conflict
 from csr.settings import get_settings
 from csr.text import mask_email
 
@@ -69,7 +69,7 @@ def _store(caller: Caller, customer_id: str, hashed: str, expires: datetime, mes
     sent = entry(
         moment,
         ActivityType.PASSWORD_RESET_LINK_SENT,
-        csr_actor(caller),
+        Actor.csr(caller.sub),
         f"Password reset link emailed to {sent_to}",
         sent_to=sent_to,
         expires_at=clock.iso(expires),
