@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from infra import package, template
+from infra.local_aws import function_environment
 
 # The Lambda runtime provides boto3 and what it stands on; nothing else may come from outside the layer.
 RUNTIME_PROVIDED = ["boto3", "botocore", "s3transfer", "dateutil", "six.py", "urllib3"]
@@ -56,7 +57,13 @@ def test_every_handler_imports_from_the_layer_alone(builds: dict[str, Path], tmp
             f"import sys; sys.path[:0] = [{str(folder)!r}, {str(layer)!r}, {str(runtime)!r}]; "
             f"import {function.module} as m; assert callable(m.{function.attribute})"
         )
-        env = {"PATH": os.environ["PATH"], "AWS_DEFAULT_REGION": "us-east-1", "POWERTOOLS_TRACE_DISABLED": "1"}
+        # The environment template.yaml gives every function (settings fail fast without it).
+        env = {
+            **function_environment(),
+            "PATH": os.environ["PATH"],
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "POWERTOOLS_TRACE_DISABLED": "1",
+        }
         result = subprocess.run(
             [sys.executable, "-I", "-S", "-c", code], check=False, capture_output=True, text=True, env=env
         )
