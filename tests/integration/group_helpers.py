@@ -21,10 +21,10 @@ def feed(api: Api, tenant_id: str = PROVIDER) -> Api:
     return api.as_(groups=["integration"], tenant_id=tenant_id, sub="feed")
 
 
-def client_body(name: str, *, days: float = 30, status: str = "active", number: str | None = None) -> dict[str, Any]:
+def client_body(name: str, *, days: float = 30, status: str = "active", number: str = "BN 000") -> dict[str, Any]:
     return {
         "name": name,
-        "business_number": number or f"BN {abs(hash(name)) % 10**9:09d}",
+        "business_number": number,
         "program_accounts": ["RT0001"],
         "relationship": {"status": status, "expires_at": clock.iso(clock.now() + timedelta(days=days))},
     }
@@ -35,7 +35,9 @@ def put_clients(api: Api, count: int, *, prefix: str = "C", tenant_id: str = PRO
     for n in range(count):
         client_id = f"{prefix}{n:05d}"
         status, answer, _ = feed(api, tenant_id).call(
-            "PUT", f"/integration/clients/{client_id}", client_body(f"Client {prefix} {n:05d}", **body)
+            "PUT",
+            f"/integration/clients/{client_id}",
+            client_body(f"Client {prefix} {n:05d}", **{"number": f"BN {prefix}{n:05d}", **body}),
         )
         assert status == 200, answer
         ids.append(client_id)
