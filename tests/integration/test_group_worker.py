@@ -51,7 +51,8 @@ def calls(api: Api) -> Iterator[Calls]:
 
 def messages_in(queue: str) -> int:
     attributes = boto3.client("sqs").get_queue_attributes(
-        QueueUrl=queue_url(queue), AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+        QueueUrl=queue_url(queue),
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
     )["Attributes"]
     return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
 
@@ -109,7 +110,7 @@ def test_deleting_a_group_writes_batches_of_at_most_25_and_retries_unprocessed_i
 
 def test_a_redelivered_message_applies_nothing_twice(api: Api) -> None:
     ids = put_clients(api, 3)
-    group_id, request_id = create_group(api, "Once", ids)
+    _group_id, request_id = create_group(api, "Once", ids)
     deliver()
     # When the same message is delivered again (SQS delivers at least once)
     send_raw(json.dumps({"tenant_id": PROVIDER, "request_id": request_id}))
@@ -248,7 +249,7 @@ def test_workers_racing_in_parallel_for_one_client_have_one_winner(api: Api) -> 
 def test_a_request_waits_while_another_applies_to_its_group(api: Api) -> None:
     ids = put_clients(api, 2)
     group_id, create = create_group(api, "Busy", ids[:1])
-    status, patched, _ = bam(api).call(
+    _status, patched, _ = bam(api).call(
         "PATCH", f"/groups/{group_id}", {"add_client_ids": ids[1:], "confirmation": "CONFIRM"}
     )
     # the create holds the group (as if its worker were still running)

@@ -50,7 +50,12 @@ def test_the_whole_workflow_of_the_guide(api: Api) -> None:
     status, patched, _ = bam(api).call(
         "PATCH",
         f"/groups/{group_id}",
-        {"name": "Northern brokers", "add_client_ids": [ids[2]], "remove_client_ids": [ids[0]], "confirmation": "CONFIRM"},
+        {
+            "name": "Northern brokers",
+            "add_client_ids": [ids[2]],
+            "remove_client_ids": [ids[0]],
+            "confirmation": "CONFIRM",
+        },
     )
     assert status == 202, patched
     status, assigned, _ = bam(api).call(
@@ -92,7 +97,8 @@ def test_the_whole_workflow_of_the_guide(api: Api) -> None:
     assert (operations[0], operations[3]) == ("delete_group", "create_group")
     assert {row["status"] for row in table["items"]} == {"completed"}
     status, completed, _ = bam(api).call("GET", "/process-requests", query={"status": "completed", "limit": "2"})
-    assert len(completed["items"]) == 2 and completed["next_cursor"]
+    assert len(completed["items"]) == 2
+    assert completed["next_cursor"]
     status, rest, _ = bam(api).call(
         "GET", "/process-requests", query={"status": "completed", "cursor": completed["next_cursor"]}
     )
@@ -137,7 +143,9 @@ def test_a_group_may_take_back_its_own_name_in_other_case(api: Api) -> None:
 def test_two_requests_racing_for_one_name_have_one_winner(api: Api) -> None:
     # Service calls stand in for parallel Lambda instances (one resolver serves one event at a time).
     ids = put_clients(api, 8)
-    caller = Caller(sub="bam-1", email="bam@p.example.com", tenant_id=PROVIDER, roles=frozenset({"business_account_manager"}))
+    caller = Caller(
+        sub="bam-1", email="bam@p.example.com", tenant_id=PROVIDER, roles=frozenset({"business_account_manager"})
+    )
     start = threading.Barrier(8)
     outcomes: list[str] = []
 
