@@ -421,3 +421,28 @@ def test_clock_moves_the_availability_not_the_group(api: Api) -> None:
     clock.advance(timedelta(days=2).total_seconds())
     status, error, _ = bam(api).call("POST", "/groups", {"name": "Too late", "client_ids": ids})
     assert (status, error["error"]["code"]) == (422, "clients_unavailable")
+
+
+def test_relationships_ending_by_date_take_their_clients_out_once(api: Api) -> None:
+    from csr.services import relationships
+
+    ending = put_clients(api, 3, prefix="S", days=1)
+    lasting = put_clients(api, 1, prefix="L", days=30)
+    group_id, _ = create_group(api, "Ending", [*ending, *lasting])
+    other_id, _ = create_group(api, "Other ending", put_clients(api, 1, prefix="O", days=1))
+    deliver()
+    # one client's relationship is renewed by the feed before it ends
+    feed(api).call("PUT", f"/integration/clients/{ending[2]}", client_body("Client S 00002", days=365))
+    # When the end date passes with no feed saying so, and the cleanup's step runs
+    clock.advance(2 * 86400)
+    assert relationships.take_out_expired(clock.now(), 7, lambda: True) == 3
+    pending = bam(api).call("GET", "/process-requests", query={"status": "pending"})[1]["items"]
+    assert sorted((r["group_id"], r["items_total"], r["initiated_by"]) for r in pending) == sorted(
+        [(group_id, 2, "system"), (other_id, 1, "system")]
+    )
+    deliver()
+    # Then the ended ones are out, the renewed and lasting ones stay, and a second run does nothing more
+    assert [c["client_id"] for c in group_of(api, group_id)[1]["clients"]] == [*lasting, ending[2]]
+    assert group_of(api, other_id)[1]["clients"] == []
+    assert relationships.take_out_expired(clock.now(), 7, lambda: True) == 0
+    assert bam(api).call("GET", "/process-requests", query={"status": "pending"})[1]["items"] == []

@@ -4,10 +4,13 @@ clients list reads (folded name and business number) and each client's membershi
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
 
+from csr import clock
 from csr.data import keys
 from csr.data.dynamo import Transaction, batch_get, call, table
 from csr.models.groups import Client, Employee
@@ -33,6 +36,19 @@ def _index_keys(tenant_id: str, client: Client) -> list[dict[str, str]]:
     ]
 
 
+def _expiry_keys(tenant_id: str, client: Client) -> list[dict[str, str]]:
+    """Where an active relationship waits for its end date (none for others: they are in no group)."""
+    if client.relationship.status != "active":
+        return []
+    expires_at = client.relationship.expires_at
+    return [
+        {
+            "pk": keys.relationship_expiry_pk(expires_at[:10]),
+            "sk": keys.relationship_expiry_sk(expires_at, tenant_id, client.client_id),
+        }
+    ]
+
+
 def load_clients(tenant_id: str, client_ids: Iterable[str]) -> dict[str, Client]:
     """The clients that exist among `client_ids`, each with its group from its membership guard."""
     ids = list(dict.fromkeys(client_ids))
@@ -47,15 +63,50 @@ def load_client(tenant_id: str, client_id: str) -> Client | None:
 
 
 def add_client_write(tx: Transaction, tenant_id: str, before: Client | None, after: Client) -> None:
-    """The profile and its index entries; entries of a former name or number are removed."""
+    """The profile, its index entries and its relationship's end date; entries of a former name, number or
+    end date are removed."""
     item = {**_profile_key(tenant_id, after.client_id), **after.model_dump(mode="json", exclude={"group_id"})}
     tx.put(item)
-    wanted = _index_keys(tenant_id, after)
-    for key in _index_keys(tenant_id, before) if before else []:
+    wanted = _index_keys(tenant_id, after) + _expiry_keys(tenant_id, after)
+    for key in _index_keys(tenant_id, before) + _expiry_keys(tenant_id, before) if before else []:
         if key not in wanted:
             tx.delete(key)
     for key in wanted:
-        tx.put({**key, "client_id": after.client_id})
+        tx.put({**key, "client_id": after.client_id, "tenant_id": tenant_id})
+
+
+@dataclass(frozen=True)
+class DueRelationship:
+    """An active relationship whose end date has come: `position` is its entry in the end-date index."""
+
+    tenant_id: str
+    client_id: str
+    position: dict[str, str]
+
+
+def due_relationships(day: date, moment: datetime, limit: int) -> list[DueRelationship]:
+    """Up to `limit` active relationships ending on `day`, no later than `moment` (across providers)."""
+    page = call(
+        table().query,
+        KeyConditionExpression=Key("pk").eq(keys.relationship_expiry_pk(day.isoformat()))
+        & Key("sk").lte(clock.iso(moment) + "~"),
+        Limit=limit,
+        ConsistentRead=True,
+    )
+    return [
+        DueRelationship(str(item["tenant_id"]), str(item["client_id"]), {"pk": item["pk"], "sk": item["sk"]})
+        for item in page.get("Items", [])
+    ]
+
+
+def add_due_handled(tx: Transaction, due: DueRelationship) -> None:
+    """The relationship's end is dealt with: its entry leaves the end-date index."""
+    tx.delete(due.position)
+
+
+def add_due_restore(tx: Transaction, due: DueRelationship) -> None:
+    """Undoes `add_due_handled` (the request that dealt with it could not be queued)."""
+    tx.put({**due.position, "client_id": due.client_id, "tenant_id": due.tenant_id})
 
 
 def index_page(

@@ -161,16 +161,19 @@ def assign_employees(caller: Caller, group_id: str, body: AssignEmployeesRequest
     return RequestAccepted(request_id=request.request_id)
 
 
-def remove_expired_clients(tenant_id: str, group_id: str, client_ids: list[str]) -> str | None:
+def remove_expired_clients(
+    tenant_id: str, group_id: str, client_ids: list[str], tx: Transaction | None = None, undo: Transaction | None = None
+) -> str | None:
     """A `system` request taking clients whose relationship ended out of their group (the worker checks
-    again, when it applies it, that each is still in the group and still expired)."""
+    again, when it applies it, that each is still in the group and still expired). `tx` holds what is
+    written with the request, `undo` what takes it back if the request cannot be queued."""
     group = group_store.load_group(tenant_id, group_id)
     if group is None or group.status not in group_store.LISTED:
         return None
     request = new_request(
         tenant_id, Operation.REMOVE_EXPIRED_CLIENTS, group, SYSTEM, clock.now(), remove_client_ids=client_ids
     )
-    submit(tenant_id, request, Transaction(), Transaction())
+    submit(tenant_id, request, tx or Transaction(), undo or Transaction())
     return request.request_id
 
 
