@@ -3,9 +3,10 @@
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import StringConstraints
+from pydantic import BaseModel, StringConstraints
 
 from csr.auth import Role
 from csr.http import ConsoleResolver
@@ -32,6 +33,13 @@ app = ConsoleResolver(roles={Role.BUSINESS_ACCOUNT_MANAGER})
 # Group and request ids are opaque ids this service makes, of the same shape as a customer id.
 GroupId = CustomerId
 RequestId = CustomerId
+NAME_TAKEN: OpenAPIResponse = {"description": "name_taken: another group of the provider, active or deleted, has it"}
+
+
+def accepted(model: type[BaseModel]) -> OpenAPIResponse:
+    return {"description": "Accepted: a pending process request", "content": {"application/json": {"model": model}}}
+
+
 SearchText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
 
@@ -42,7 +50,7 @@ def handle_list_groups(
     return groups.list_groups(app.caller(), limit, cursor)
 
 
-@app.post("/groups", status_code=202)
+@app.post("/groups", status_code=202, responses={202: accepted(GroupAccepted), 409: NAME_TAKEN})
 def handle_create_group(body: CreateGroupRequest, idempotency_key: IdempotencyKey = None) -> GroupAccepted:
     caller = app.caller()
     result = run_idempotent(
@@ -70,7 +78,7 @@ def handle_get_group(group_id: GroupId) -> GroupView:
     return groups.get_group(app.caller(), group_id)
 
 
-@app.patch("/groups/<group_id>", status_code=202)
+@app.patch("/groups/<group_id>", status_code=202, responses={202: accepted(RequestAccepted), 409: NAME_TAKEN})
 def handle_update_group(
     group_id: GroupId, body: UpdateGroupRequest, idempotency_key: IdempotencyKey = None
 ) -> RequestAccepted:

@@ -262,3 +262,27 @@ def test_a_request_waits_while_another_applies_to_its_group(api: Api) -> None:
     deliver()
     assert request_of(api, patched["request_id"])["status"] == "completed"
     assert [c["client_id"] for c in group_of(api, group_id)[1]["clients"]] == ids
+
+
+def test_one_bad_message_in_a_batch_fails_alone(api: Api) -> None:
+    ids = put_clients(api, 1)
+    _, request_id = create_group(api, "Batched", ids)
+    send_raw("{}")
+    # Given both messages handed to the worker in one batch
+    assert SqsDelivery(visibility_timeout=0).deliver_once() == 2
+    # Then the good one was applied and deleted; only the bad one is back in the queue
+    assert request_of(api, request_id)["status"] == "completed"
+    assert messages_in("GroupQueue") == 1
+    assert boto3.client("sqs").receive_message(QueueUrl=queue_url("GroupQueue"))["Messages"][0]["Body"] == "{}"
+
+
+def test_the_worker_fails_a_request_on_the_receive_the_redrive_policy_makes_its_last() -> None:
+    from infra import template
+
+    queue = template.resources("AWS::SQS::Queue")["GroupQueue"]["Properties"]
+    worker = next(f for f in template.functions() if f.logical_id == "GroupWorkerFunction")
+    assert (
+        int(worker.properties["Environment"]["Variables"]["GROUP_QUEUE_MAX_RECEIVES"])
+        == int(queue["RedrivePolicy"]["maxReceiveCount"])
+        == MAX_RECEIVES
+    )
