@@ -121,6 +121,8 @@ class SqsDelivery:
         self.context_factory = context_factory or (
             lambda source: CountdownContext(source.function.logical_id, template.function_timeout(source.function))
         )
+        self.sqs = _sqs()  # one client, made here: boto3's default session is not thread-safe
+        self.urls = {source.queue: queue_url(source.queue) for source in self.sources}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -142,7 +144,7 @@ class SqsDelivery:
         raise RuntimeError("the queues never drained")
 
     def _deliver(self, source: SqsEventSource) -> int:
-        url = queue_url(source.queue)
+        url = self.urls[source.queue]
         receive: dict[str, Any] = {
             "QueueUrl": url,
             "MaxNumberOfMessages": min(self.batch_size or source.batch_size, 10),
@@ -151,7 +153,7 @@ class SqsDelivery:
         }
         if self.visibility_timeout is not None:
             receive["VisibilityTimeout"] = self.visibility_timeout
-        messages = _sqs().receive_message(**receive).get("Messages", [])
+        messages = self.sqs.receive_message(**receive).get("Messages", [])
         if not messages:
             return 0
         handler = getattr(importlib.import_module(source.function.module), source.function.attribute)
@@ -165,7 +167,7 @@ class SqsDelivery:
             return len(messages)
         done = [m for m in messages if m["MessageId"] not in failed]
         if done:
-            _sqs().delete_message_batch(
+            self.sqs.delete_message_batch(
                 QueueUrl=url, Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)]
             )
         return len(messages)

@@ -13,7 +13,7 @@ from tests.e2e.conftest import LocalServer
 
 pytestmark = pytest.mark.e2e
 
-WATCHDOG_SECONDS = 60  # how long to wait for the background delivery, not a timed assertion
+WATCHDOG_SECONDS = 120  # how long to wait for the background delivery, not a timed assertion
 
 
 def settled(server: LocalServer, token: str, request_id: str) -> dict[str, Any]:
@@ -23,7 +23,7 @@ def settled(server: LocalServer, token: str, request_id: str) -> dict[str, Any]:
         if request["status"] != "pending":
             return dict(request)
         time.sleep(0.2)
-    raise AssertionError(f"request {request_id} still pending")
+    raise AssertionError(f"request {request_id} still pending:\n{server.stderr.read_text()[-3000:]}")
 
 
 def test_a_business_account_manager_runs_the_whole_workflow(server: LocalServer) -> None:
