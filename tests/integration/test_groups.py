@@ -446,3 +446,22 @@ def test_relationships_ending_by_date_take_their_clients_out_once(api: Api) -> N
     assert group_of(api, other_id)[1]["clients"] == []
     assert relationships.take_out_expired(clock.now(), 7, lambda: True) == 0
     assert bam(api).call("GET", "/process-requests", query={"status": "pending"})[1]["items"] == []
+
+
+def test_idempotency_key_on_delete_patch_and_assignments(api: Api) -> None:
+    ids = put_clients(api, 1)
+    put_employee(api, "E1")
+    group_id, _ = create_group(api, "Keyed", ids)
+    deliver()
+    calls = [
+        ("PATCH", f"/groups/{group_id}", {"name": "Keyed again", "confirmation": "CONFIRM"}, None),
+        ("PUT", f"/groups/{group_id}/employees", {"assignments": [], "confirmation": "CONFIRM"}, None),
+        ("DELETE", f"/groups/{group_id}", None, {"confirmation": "DELETE"}),
+    ]
+    for n, (method, path, body, query) in enumerate(calls):
+        headers = {"Idempotency-Key": f"key-{n}"}
+        first = bam(api).call(method, path, body, query=query, headers=headers)
+        again = bam(api).call(method, path, body, query=query, headers=headers)
+        assert first[0] == again[0] == 202, first
+        assert first[1] == again[1]
+    assert len(bam(api).call("GET", "/process-requests")[1]["items"]) == 4

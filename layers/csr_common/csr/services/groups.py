@@ -57,7 +57,7 @@ def _changeable_group(caller: Caller, group_id: str) -> Group:
 
 
 def new_request(
-    tenant_id: str, operation: Operation, group: Group, initiated_by: str, moment: datetime, **plan: object
+    operation: Operation, group: Group, initiated_by: str, moment: datetime, **plan: object
 ) -> ProcessRequest:
     request = ProcessRequest.model_validate(
         {
@@ -99,7 +99,6 @@ def create_group(caller: Caller, body: CreateGroupRequest) -> GroupAccepted:
     rules.refuse_clients(rules.unavailable_clients(body.client_ids, found, None, moment))
     group = Group(group_id=new_id("grp"), name=body.name, status=GroupStatus.PENDING, created_at=clock.iso(moment))
     request = new_request(
-        caller.tenant_id,
         Operation.CREATE_GROUP,
         group,
         caller.email,
@@ -122,7 +121,6 @@ def update_group(caller: Caller, group_id: str, body: UpdateGroupRequest) -> Req
     found = client_store.load_clients(caller.tenant_id, adds)
     rules.refuse_clients(rules.unavailable_clients(adds, found, group_id, moment))
     request = new_request(
-        caller.tenant_id,
         Operation.UPDATE_GROUP,
         group,
         caller.email,
@@ -142,9 +140,7 @@ def update_group(caller: Caller, group_id: str, body: UpdateGroupRequest) -> Req
 def delete_group(caller: Caller, group_id: str, confirmation: str | None) -> RequestAccepted:
     rules.require_confirmation(confirmation, "DELETE")
     group = _changeable_group(caller, group_id)
-    request = new_request(
-        caller.tenant_id, Operation.DELETE_GROUP, group, caller.email, clock.now(), items_total=group.client_count
-    )
+    request = new_request(Operation.DELETE_GROUP, group, caller.email, clock.now(), items_total=group.client_count)
     submit(caller.tenant_id, request, Transaction(), Transaction())
     return RequestAccepted(request_id=request.request_id)
 
@@ -154,9 +150,7 @@ def assign_employees(caller: Caller, group_id: str, body: AssignEmployeesRequest
     ids = [assignment.employee_id for assignment in body.assignments]
     found = client_store.load_employees(caller.tenant_id, ids)
     rules.refuse_employees([eid for eid in ids if not rules.assignable(found.get(eid))])
-    request = new_request(
-        caller.tenant_id, Operation.ASSIGN_EMPLOYEES, group, caller.email, clock.now(), assignments=body.assignments
-    )
+    request = new_request(Operation.ASSIGN_EMPLOYEES, group, caller.email, clock.now(), assignments=body.assignments)
     submit(caller.tenant_id, request, Transaction(), Transaction())
     return RequestAccepted(request_id=request.request_id)
 
@@ -170,9 +164,7 @@ def remove_expired_clients(
     group = group_store.load_group(tenant_id, group_id)
     if group is None or group.status not in group_store.LISTED:
         return None
-    request = new_request(
-        tenant_id, Operation.REMOVE_EXPIRED_CLIENTS, group, SYSTEM, clock.now(), remove_client_ids=client_ids
-    )
+    request = new_request(Operation.REMOVE_EXPIRED_CLIENTS, group, SYSTEM, clock.now(), remove_client_ids=client_ids)
     submit(tenant_id, request, tx or Transaction(), undo or Transaction())
     return request.request_id
 
