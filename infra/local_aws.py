@@ -13,6 +13,7 @@ from moto import mock_aws
 
 from infra import template
 from infra.emulator.moto_patches import apply_moto_patches
+from infra.sqs_delivery import create_queues
 
 REGION = "us-east-1"
 LOCAL_PARAMETERS = {"PortalBaseUrl": "http://127.0.0.1:3000/portal", "Stage": "local"}
@@ -86,3 +87,4 @@ class LocalAws:
             Name=os.environ["SECRET_KEY_PARAMETER"], Value=secrets.token_hex(32), Type="SecureString", Overwrite=True
         )
         boto3.client("ses", region_name=REGION).verify_email_identity(EmailAddress=os.environ["EMAIL_SENDER"])
+        create_queues()

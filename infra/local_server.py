@@ -48,8 +48,9 @@ from infra.apigw import invoke, rest_event, route_pattern
 from infra.local_auth import InvalidTokenError, LocalAuthorizer
 from infra.local_aws import LocalAws
 from infra.openapi import merged_openapi
-from infra.seed import DEFAULT_CUSTOMERS, DEMO_PASSWORD, TENANTS, SeedSummary, seed
+from infra.seed import DEFAULT_CUSTOMERS, DEMO_PASSWORD, PROVIDER, TENANTS, SeedSummary, seed
 from infra.ses_events import SesEventType, ses_event
+from infra.sqs_delivery import SqsDelivery
 from infra.template import ApiRoute, Function
 
 DEFAULT_PORT = 3000
@@ -70,6 +71,7 @@ DEMO_STAFF = {
     "supervisor": ["csr", "csr_supervisor"],
     "portal": ["portal"],
     "integration": ["integration"],
+    "bam": ["business_account_manager"],
 }
 DOCS_PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="UTF-8"><title>CSR Console API (local)</title>
@@ -309,7 +311,11 @@ def request_handler(api: LocalApi) -> type[BaseHTTPRequestHandler]:
 def banner(url: str, authorizer: LocalAuthorizer, summary: SeedSummary, started: float) -> str:
     tokens = {
         name: authorizer.issue(
-            sub=f"demo-{name}", email=f"demo-{name}@staff.example.com", groups=groups, tenant_id="utility-a"
+            sub=f"demo-{name}",
+            email=f"demo-{name}@staff.example.com",
+            groups=groups,
+            # A business account manager belongs to a service provider, not to a utility.
+            tenant_id=PROVIDER if "business_account_manager" in groups else "utility-a",
         )
         for name, groups in DEMO_STAFF.items()
     }
@@ -319,7 +325,7 @@ def banner(url: str, authorizer: LocalAuthorizer, summary: SeedSummary, started:
         f"CSR Console API (local) on {url}",
         f"Seeded {len(summary.customers)} customers ({', '.join(f'{n} in {t}' for t, n in tenants.items())}) and "
         f"{summary.payments} payments in {summary.seconds:.1f} s; ready in {time.perf_counter() - started:.1f} s.",
-        "Tokens for tenant utility-a (valid 1 h; more from POST /_local/token):",
+        f"Tokens for tenant utility-a, bam for provider {PROVIDER} (valid 1 h; more from POST /_local/token):",
         *(f"  {name + ':':<13}{token}" for name, token in tokens.items()),
         f"Demo password of every demo customer with a portal password: {DEMO_PASSWORD}",
         f"Demo customer: {showcase.customer_id} {showcase.email}",
@@ -371,12 +377,15 @@ def main(argv: list[str] | None = None) -> None:
     authorizer = LocalAuthorizer(secret) if secret else LocalAuthorizer()
     server = ThreadingHTTPServer((args.host, args.port), request_handler(LocalApi(authorizer)))
     url = f"http://{args.host}:{server.server_address[1]}"
+    # SQS messages go to their functions as Lambda's event source mappings would deliver them.
+    delivery = SqsDelivery().start()
     say(banner(url, authorizer, summary, started))
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         say("Stopped.")
     finally:
+        delivery.stop()
         server.server_close()
 
 

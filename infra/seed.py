@@ -32,8 +32,9 @@ from csr.models.customers import (
     PortalState,
     PortalStatus,
 )
+from csr.models.groups import ClientFeed, CreateGroupRequest, EmployeeFeed, Relationship
 from csr.passwords import hash_password
-from csr.services import customer_changes, customers
+from csr.services import customer_changes, customers, groups, relationships
 from csr.text import fold
 
 DEMO_PASSWORD = "correct-horse-battery-staple"
@@ -321,5 +322,60 @@ def seed(total_customers: int = DEFAULT_CUSTOMERS) -> SeedSummary:
     for tenant_id, count in zip(TENANTS, (first_tenant, total_customers - first_tenant), strict=True):
         for index in range(count):
             seeder.add_customer(tenant_id, index)
+    seed_provider()
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+# --- a service provider's clients, employees and a group ------------------------------------------------
+PROVIDER = "provider-a"
+PROVIDER_CLIENTS = 40
+# Index -> (relationship status, days until it ends): a few end within days (advance the clock past them),
+# some are pending approval or already expired; the rest run for a year or more.
+SPECIAL_RELATIONSHIPS = {
+    0: ("active", 2),
+    1: ("active", 3),
+    2: ("active", 5),
+    3: ("pending", 365),
+    4: ("pending", 365),
+    5: ("expired", -10),
+}
+PROVIDER_EMPLOYEES = (
+    ("EMP-1", "Nadia Roy", "business_account_manager"),
+    ("EMP-2", "Marc Gagnon", "program_account_manager"),
+    ("EMP-3", "Julie Côté", "program_account_manager"),
+    ("EMP-4", "Omar Haddad", "editor"),
+    ("EMP-5", "Ana Silva", "read_only"),
+)
+CLIENT_WORDS = ("Northern", "Maple", "Harbour", "Laurentian", "Atlantic", "Prairie", "Boréal", "Saint-Laurent")
+CLIENT_KINDS = ("Importers", "Traders", "Logistics", "Foods", "Textiles")
+
+
+def seed_provider() -> None:
+    """A service provider with clients (relationships ending soon, pending, expired), employees, and one
+    group of clients whose relationships end within days, queued for the worker like any request."""
+    feed = _caller(PROVIDER, Role.INTEGRATION)
+    now = clock.now()
+    for index in range(PROVIDER_CLIENTS):
+        status, days = SPECIAL_RELATIONSHIPS.get(index, ("active", 365 + index * 7))
+        word, kind = CLIENT_WORDS[index % len(CLIENT_WORDS)], CLIENT_KINDS[index // len(CLIENT_WORDS) % 5]
+        relationships.upsert_client(
+            feed,
+            f"CL-{1000 + index}",
+            ClientFeed(
+                name=f"{word} {kind} {index + 1}",
+                business_number=f"{800000000 + index * 1237} RT0001",
+                program_accounts=["RT0001"],
+                relationship=Relationship(status=status, expires_at=clock.iso(now + timedelta(days=days))),
+            ),
+        )
+    for employee_id, name, role in PROVIDER_EMPLOYEES:
+        email = f"{_ascii(name.split()[0])}@{PROVIDER}.example.com"
+        relationships.upsert_employee(feed, employee_id, EmployeeFeed(name=name, email=email, role=role))
+    bam = Caller(
+        sub="seed",
+        email=f"seed@{PROVIDER}.example.com",
+        tenant_id=PROVIDER,
+        roles=frozenset({Role.BUSINESS_ACCOUNT_MANAGER}),
+    )
+    groups.create_group(bam, CreateGroupRequest(name="Ending soon", client_ids=["CL-1000", "CL-1001", "CL-1006"]))

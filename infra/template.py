@@ -100,3 +100,35 @@ def dynamodb_tables() -> dict[str, dict[str, Any]]:
 def global_environment() -> dict[str, Any]:
     variables: dict[str, Any] = template()["Globals"]["Function"]["Environment"]["Variables"]
     return variables
+
+
+@dataclass(frozen=True)
+class SqsEventSource:
+    """An SQS event source mapping: which function reads which queue (logical ids), how."""
+
+    function: Function
+    queue: str
+    batch_size: int
+    report_batch_item_failures: bool
+
+
+def sqs_event_sources() -> list[SqsEventSource]:
+    sources = []
+    for function in functions():
+        for event in function.properties.get("Events", {}).values():
+            if event["Type"] == "SQS":
+                props = event["Properties"]
+                sources.append(
+                    SqsEventSource(
+                        function,
+                        props["Queue"]["Fn::GetAtt"][0],
+                        int(props.get("BatchSize", 10)),
+                        "ReportBatchItemFailures" in props.get("FunctionResponseTypes", []),
+                    )
+                )
+    return sources
+
+
+def function_timeout(function: Function) -> int:
+    """Seconds: the function's own Timeout, else the Globals' one."""
+    return int(function.properties.get("Timeout", template()["Globals"]["Function"].get("Timeout", 3)))

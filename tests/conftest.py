@@ -30,9 +30,10 @@ def aws() -> Iterator[LocalAws]:
 
 def _clear_client_caches() -> None:
     from csr import email, idempotency
-    from csr.data import dynamo
+    from csr.data import dynamo, queue
 
     dynamo._resource.cache_clear()
+    queue._client.cache_clear()
     idempotency._persistence.cache_clear()
     email._client.cache_clear()
 

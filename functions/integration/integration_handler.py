@@ -1,4 +1,4 @@
-"""Feeds from upstream systems: payments from billing."""
+"""Feeds from upstream systems: payments from billing; a provider's clients and employees."""
 
 from typing import Any
 
@@ -9,8 +9,9 @@ from csr.auth import Role
 from csr.http import ConsoleResolver
 from csr.models.common import UpstreamId
 from csr.models.customers import Payment, PaymentFeed
+from csr.models.groups import Client, ClientFeed, Employee, EmployeeFeed
 from csr.observability import logger, metrics, tracer
-from csr.services import customers
+from csr.services import customers, relationships
 
 app = ConsoleResolver(roles={Role.INTEGRATION})
 
@@ -18,6 +19,16 @@ app = ConsoleResolver(roles={Role.INTEGRATION})
 @app.put("/integration/payments/<payment_id>")
 def handle_upsert_payment(payment_id: UpstreamId, body: PaymentFeed) -> Payment:
     return customers.upsert_payment(app.caller(), payment_id, body)
+
+
+@app.put("/integration/clients/<client_id>")
+def handle_upsert_client(client_id: UpstreamId, body: ClientFeed) -> Client:
+    return relationships.upsert_client(app.caller(), client_id, body)
+
+
+@app.put("/integration/employees/<employee_id>")
+def handle_upsert_employee(employee_id: UpstreamId, body: EmployeeFeed) -> Employee:
+    return relationships.upsert_employee(app.caller(), employee_id, body)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -1,9 +1,10 @@
 """The events/ samples of the API functions: API Gateway's REST proxy shape (the keys that
 `sam local generate-event apigateway aws-proxy` makes), a route of template.yaml, and an event the
-deployed handler answers."""
+deployed handler answers; and the SQS samples of the functions a queue invokes, told apart by their shape."""
 
 from __future__ import annotations
 
+import importlib
 import json
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,8 @@ import pytest
 
 from infra.apigw import invoke
 from infra.local_aws import LocalAws
-from infra.template import ROOT, api_routes
+from infra.sqs_delivery import CountdownContext
+from infra.template import ROOT, api_routes, function_timeout, sqs_event_sources
 
 pytestmark = pytest.mark.e2e
 
@@ -58,13 +60,35 @@ SAM_IDENTITY = {
     "userAgent",
     "user",
 }
-# Every folder of events/ but email_events (EventBridge events, checked beside that function) holds API samples.
-SAMPLES = sorted(path for path in (ROOT / "events").glob("*/*.json") if path.parent.name != "email_events")
 
 
 def _load(path: Path) -> dict[str, Any]:
     loaded: dict[str, Any] = json.loads(path.read_text())
     return loaded
+
+
+def _is_sqs(event: dict[str, Any]) -> bool:
+    """An SQS event source mapping's event: `Records` whose `eventSource` is `aws:sqs`."""
+    return bool(event.get("Records")) and all(record.get("eventSource") == "aws:sqs" for record in event["Records"])
+
+
+# Every folder of events/ but email_events (EventBridge events, checked beside that function) holds API
+# samples, and SQS samples for the functions an SQS event source mapping invokes.
+ALL_SAMPLES = sorted(path for path in (ROOT / "events").glob("*/*.json") if path.parent.name != "email_events")
+SAMPLES = [path for path in ALL_SAMPLES if not _is_sqs(_load(path))]
+SQS_SAMPLES = [path for path in ALL_SAMPLES if _is_sqs(_load(path))]
+# From aws-sam-cli 1.170's `sam local generate-event sqs receive-message`.
+SAM_SQS_RECORD = {
+    "messageId",
+    "receiptHandle",
+    "body",
+    "attributes",
+    "messageAttributes",
+    "md5OfBody",
+    "eventSource",
+    "eventSourceARN",
+    "awsRegion",
+}
 
 
 def test_every_api_route_has_a_sample() -> None:
@@ -98,7 +122,27 @@ def test_sample_reaches_its_handler(aws: LocalAws, path: Path) -> None:
             "invalid_credentials",
             "invalid_or_expired_token",
             "invalid_or_expired_code",
+            "clients_unavailable",
         }
+
+
+def test_every_sqs_event_source_has_a_sample() -> None:
+    sampled = {path.parent.name for path in SQS_SAMPLES}
+    assert {source.function.code_dir.name for source in sqs_event_sources()} <= sampled
+    assert SQS_SAMPLES
+
+
+@pytest.mark.parametrize("path", SQS_SAMPLES, ids=lambda path: f"{path.parent.name}/{path.name}")
+def test_sqs_sample_has_the_shape_lambda_gets_and_reaches_its_worker(aws: LocalAws, path: Path) -> None:
+    event = _load(path)
+    for record in event["Records"]:
+        assert set(record) >= SAM_SQS_RECORD
+        assert all(isinstance(value, str) for value in record["attributes"].values())
+    source = next(s for s in sqs_event_sources() if s.function.code_dir.name == path.parent.name)
+    handler = getattr(importlib.import_module(source.function.module), source.function.attribute)
+    context = CountdownContext(source.function.logical_id, function_timeout(source.function))
+    # The sample names a request that is not stored: nothing to apply, and no record reported failed.
+    assert handler(event, context) == {"batchItemFailures": []}
 
 
 def test_create_customer_sample_creates_the_customer(aws: LocalAws) -> None:

@@ -22,6 +22,9 @@ class Settings(BaseModel):
     ses_configuration_set: str = ""
     # scrypt cost as log2(N); OWASP's current floor for scrypt is N=2^17, r=8, p=1.
     password_hash_log2_n: int = Field(default=17, ge=10, le=20)
+    # The process-request queue of client groups, and its redrive policy's maxReceiveCount.
+    group_queue_url: str = ""
+    group_queue_max_receives: int = Field(default=5, ge=1)
 
 
 _ENV = {
@@ -32,6 +35,8 @@ _ENV = {
     "ses_configuration_set": "SES_CONFIGURATION_SET",
     "secret_key_parameter": "SECRET_KEY_PARAMETER",
     "password_hash_log2_n": "PASSWORD_HASH_LOG2_N",
+    "group_queue_url": "GROUP_QUEUE_URL",
+    "group_queue_max_receives": "GROUP_QUEUE_MAX_RECEIVES",
 }
 
 

@@ -86,3 +86,78 @@ def email_message_pk(message_id: str) -> str:
 def email_event_sk(event_type: str) -> str:
     """Beside the message record: marks one SES event type of the message as recorded (redelivery-proof)."""
     return f"EVENT#{event_type}"
+
+
+# --- client groups (tenant = the service provider) -----------------------------------------------------
+GROUP_SK = "#GROUP"
+MEMBERSHIP_SK = "MEMBERSHIP"
+ASSIGNMENT_SK_PREFIX = "E#"
+
+
+def group_pk(tenant_id: str, group_id: str) -> str:
+    """The group item and its employee assignments."""
+    return f"T#{tenant_id}#G#{group_id}"
+
+
+def assignment_sk(employee_id: str) -> str:
+    return f"{ASSIGNMENT_SK_PREFIX}{employee_id}"
+
+
+def groups_by_name_pk(tenant_id: str) -> str:
+    """GSI partition of the provider's listed (pending or active) groups, sorted by folded name."""
+    return f"T#{tenant_id}#GROUPS"
+
+
+def group_name_guard_pk(tenant_id: str, folded_name: str) -> str:
+    """Takes a group name for good (sk UNIQUE_SK): active and deleted groups keep their names."""
+    return f"T#{tenant_id}#GNAME#{folded_name}"
+
+
+def client_pk(tenant_id: str, client_id: str) -> str:
+    """A client's profile (from the feed) and its membership guard: in at most one group of the provider."""
+    return f"T#{tenant_id}#CLIENT#{client_id}"
+
+
+def group_members_pk(tenant_id: str, group_id: str) -> str:
+    """GSI partition of a group's membership guards, sorted by folded client name."""
+    return f"T#{tenant_id}#G#{group_id}#CLIENTS"
+
+
+def client_index_pk(tenant_id: str) -> str:
+    """The provider's clients by folded name (`N#...`) and by business number (`B#...`)."""
+    return f"T#{tenant_id}#CLIENTIDX"
+
+
+CLIENT_NAME_PREFIX = "N#"
+CLIENT_NUMBER_PREFIX = "B#"
+
+
+def client_index_sk(prefix: str, folded: str, client_id: str) -> str:
+    return f"{prefix}{folded}#{client_id}"
+
+
+def employee_pk(tenant_id: str, employee_id: str) -> str:
+    return f"T#{tenant_id}#EMP#{employee_id}"
+
+
+def requests_pk(tenant_id: str) -> str:
+    """Every process request of the provider, newest first by its (time-ordered) id."""
+    return f"T#{tenant_id}#REQS"
+
+
+def request_sk(request_id: str) -> str:
+    return f"R#{request_id}"
+
+
+def requests_by_status_pk(tenant_id: str, status: str) -> str:
+    """GSI partition of the provider's requests of one status."""
+    return f"T#{tenant_id}#REQS#{status}"
+
+
+def relationship_expiry_pk(day: str) -> str:
+    """Relationships ending on `day` (YYYY-MM-DD), across providers: what the cleanup job expires."""
+    return f"RELEXP#{day}"
+
+
+def relationship_expiry_sk(expires_at: str, tenant_id: str, client_id: str) -> str:
+    return f"{expires_at}#{tenant_id}#{client_id}"

@@ -1,0 +1,149 @@
+"""Client groups of a service provider and the process requests that apply their changes."""
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, StringConstraints
+
+from csr.auth import Role
+from csr.http import ConsoleResolver
+from csr.idempotency import IdempotencyKey, run_idempotent
+from csr.models.common import Cursor, CustomerId, Limit
+from csr.models.groups import (
+    AssignEmployeesRequest,
+    AvailableClientList,
+    CreateGroupRequest,
+    GroupAccepted,
+    GroupList,
+    GroupView,
+    ProcessRequestList,
+    ProcessRequestView,
+    RequestAccepted,
+    RequestStatus,
+    UpdateGroupRequest,
+)
+from csr.observability import logger, metrics, tracer
+from csr.services import groups
+
+app = ConsoleResolver(roles={Role.BUSINESS_ACCOUNT_MANAGER})
+
+# Group and request ids are opaque ids this service makes, of the same shape as a customer id.
+GroupId = CustomerId
+RequestId = CustomerId
+NAME_TAKEN: OpenAPIResponse = {"description": "name_taken: another group of the provider, active or deleted, has it"}
+
+
+def accepted(model: type[BaseModel]) -> OpenAPIResponse:
+    return {"description": "Accepted: a pending process request", "content": {"application/json": {"model": model}}}
+
+
+SearchText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+@app.get("/groups")
+def handle_list_groups(
+    limit: Annotated[Limit, Query()] = 20, cursor: Annotated[Cursor | None, Query()] = None
+) -> GroupList:
+    return groups.list_groups(app.caller(), limit, cursor)
+
+
+@app.post("/groups", status_code=202, responses={202: accepted(GroupAccepted), 409: NAME_TAKEN})
+def handle_create_group(body: CreateGroupRequest, idempotency_key: IdempotencyKey = None) -> GroupAccepted:
+    caller = app.caller()
+    result = run_idempotent(
+        caller,
+        idempotency_key,
+        "create_group",
+        body.model_dump(mode="json"),
+        lambda: groups.create_group(caller, body),
+        app.lambda_context,
+    )
+    return GroupAccepted.model_validate(result)
+
+
+@app.get("/groups/available-clients")
+def handle_list_available_clients(
+    q: Annotated[SearchText | None, Query()] = None,
+    limit: Annotated[Limit, Query()] = 20,
+    cursor: Annotated[Cursor | None, Query()] = None,
+) -> AvailableClientList:
+    return groups.available_clients(app.caller(), q, limit, cursor)
+
+
+@app.get("/groups/<group_id>")
+def handle_get_group(group_id: GroupId) -> GroupView:
+    return groups.get_group(app.caller(), group_id)
+
+
+@app.patch("/groups/<group_id>", status_code=202, responses={202: accepted(RequestAccepted), 409: NAME_TAKEN})
+def handle_update_group(
+    group_id: GroupId, body: UpdateGroupRequest, idempotency_key: IdempotencyKey = None
+) -> RequestAccepted:
+    caller = app.caller()
+    result = run_idempotent(
+        caller,
+        idempotency_key,
+        "update_group",
+        {"group_id": group_id, **body.model_dump(mode="json")},
+        lambda: groups.update_group(caller, group_id, body),
+        app.lambda_context,
+    )
+    return RequestAccepted.model_validate(result)
+
+
+@app.delete("/groups/<group_id>", status_code=202)
+def handle_delete_group(
+    group_id: GroupId,
+    confirmation: Annotated[str | None, Query(max_length=32)] = None,
+    idempotency_key: IdempotencyKey = None,
+) -> RequestAccepted:
+    caller = app.caller()
+    result = run_idempotent(
+        caller,
+        idempotency_key,
+        "delete_group",
+        {"group_id": group_id, "confirmation": confirmation},
+        lambda: groups.delete_group(caller, group_id, confirmation),
+        app.lambda_context,
+    )
+    return RequestAccepted.model_validate(result)
+
+
+@app.put("/groups/<group_id>/employees", status_code=202)
+def handle_assign_employees(
+    group_id: GroupId, body: AssignEmployeesRequest, idempotency_key: IdempotencyKey = None
+) -> RequestAccepted:
+    caller = app.caller()
+    result = run_idempotent(
+        caller,
+        idempotency_key,
+        "assign_employees",
+        {"group_id": group_id, **body.model_dump(mode="json")},
+        lambda: groups.assign_employees(caller, group_id, body),
+        app.lambda_context,
+    )
+    return RequestAccepted.model_validate(result)
+
+
+@app.get("/process-requests")
+def handle_list_process_requests(
+    status: Annotated[RequestStatus | None, Query()] = None,
+    limit: Annotated[Limit, Query()] = 20,
+    cursor: Annotated[Cursor | None, Query()] = None,
+) -> ProcessRequestList:
+    return groups.list_requests(app.caller(), status, limit, cursor)
+
+
+@app.get("/process-requests/<request_id>")
+def handle_get_process_request(request_id: RequestId) -> ProcessRequestView:
+    return groups.get_request(app.caller(), request_id)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,247 @@
+"""Client groups: the group item and its employee assignments, the name guard (a name is never given back
+once a group has it), and the membership guards (one per provider and client, naming its group).
+
+A membership guard is the one record of a client being in a group: claiming it is conditional, so two
+requests racing for one client end with one winner. Its GSI entry lists a group's clients by name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from boto3.dynamodb.conditions import Key
+from botocore.exceptions import BotoCoreError, ClientError
+
+from csr.data import keys
+from csr.data.batch_write import batch_write
+from csr.data.clients import membership_key
+from csr.data.dynamo import Transaction, batch_get, call, query_all, table
+from csr.errors import ApiError, DependencyUnavailableError
+from csr.models.groups import Assignment, Client, Group, GroupClient, GroupEmployee, GroupStatus
+from csr.rules.groups import NameTakenError, name_key
+from csr.text import fold
+
+LISTED = frozenset({GroupStatus.PENDING, GroupStatus.ACTIVE})
+
+
+def _group_key(tenant_id: str, group_id: str) -> dict[str, str]:
+    return {"pk": keys.group_pk(tenant_id, group_id), "sk": keys.GROUP_SK}
+
+
+def _listing(tenant_id: str, group_id: str, name: str) -> dict[str, str]:
+    return {"gsi1pk": keys.groups_by_name_pk(tenant_id), "gsi1sk": f"{name_key(name)}#{group_id}"}
+
+
+def add_group_create(tx: Transaction, tenant_id: str, group: Group) -> None:
+    item = {
+        **_group_key(tenant_id, group.group_id),
+        **group.model_dump(mode="json", exclude_none=True),
+        **_listing(tenant_id, group.group_id, group.name),
+    }
+    tx.put(item, condition="attribute_not_exists(pk)")
+
+
+def add_group_delete(tx: Transaction, tenant_id: str, group_id: str) -> None:
+    """Undoes `add_group_create` (the request could not be queued)."""
+    tx.delete(_group_key(tenant_id, group_id))
+
+
+def load_group(tenant_id: str, group_id: str) -> Group | None:
+    item = call(table().get_item, Key=_group_key(tenant_id, group_id), ConsistentRead=True).get("Item")
+    return Group.model_validate(item) if item else None
+
+
+def list_groups(tenant_id: str, after: dict[str, str] | None, limit: int) -> tuple[list[Group], dict[str, str] | None]:
+    """Pending and active groups by folded name; `after` is the position a previous page ended at."""
+    query: dict[str, Any] = {
+        "IndexName": "gsi1",
+        "KeyConditionExpression": Key("gsi1pk").eq(keys.groups_by_name_pk(tenant_id)),
+        "Limit": limit,
+    }
+    if after:
+        query["ExclusiveStartKey"] = after
+    page = call(table().query, **query)
+    return [Group.model_validate(item) for item in page.get("Items", [])], page.get("LastEvaluatedKey")
+
+
+def add_group_change(
+    tx: Transaction,
+    tenant_id: str,
+    group_id: str,
+    *,
+    request_id: str,
+    status: GroupStatus | None = None,
+    name: str | None = None,
+    client_delta: int = 0,
+    employee_count: int | None = None,
+    release: bool = False,
+) -> None:
+    """Change a group on behalf of the request that is applying to it (the condition says it still is)."""
+    sets, removes = [], []
+    names: dict[str, str] = {"#applying": "applying"}
+    values: dict[str, Any] = {":r": request_id}
+    if status is not None:
+        sets.append("#status = :status")
+        names["#status"] = "status"
+        values[":status"] = status.value
+        if status not in LISTED:
+            removes += ["gsi1pk", "gsi1sk"]
+    if name is not None:
+        sets += ["#name = :name", "gsi1sk = :gsi1sk"]
+        names["#name"] = "name"
+        values |= {":name": name, ":gsi1sk": _listing(tenant_id, group_id, name)["gsi1sk"]}
+    if client_delta:
+        sets.append("client_count = client_count + :delta")
+        values[":delta"] = client_delta
+    if employee_count is not None:
+        sets.append("employee_count = :employees")
+        values[":employees"] = employee_count
+    if release:
+        removes.append("#applying")
+    expression = " ".join(
+        part
+        for part in (
+            f"SET {', '.join(sets)}" if sets else "",
+            f"REMOVE {', '.join(removes)}" if removes else "",
+        )
+        if part
+    )
+    tx.update(_group_key(tenant_id, group_id), expression, condition="#applying = :r", names=names, values=values)
+
+
+def claim_group(tenant_id: str, group_id: str, request_id: str) -> bool:
+    """Make `request_id` the one request applying to the group; False while another one is."""
+    try:
+        table().update_item(
+            Key=_group_key(tenant_id, group_id),
+            UpdateExpression="SET #applying = :r",
+            ConditionExpression="attribute_exists(pk) AND (attribute_not_exists(#applying) OR #applying = :r)",
+            ExpressionAttributeNames={"#applying": "applying"},
+            ExpressionAttributeValues={":r": request_id},
+        )
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            return False
+        raise DependencyUnavailableError() from exc
+    except BotoCoreError as exc:
+        raise DependencyUnavailableError() from exc
+    return True
+
+
+# --- names ------------------------------------------------------------------------------------------
+
+
+def add_name_claim(tx: Transaction, tenant_id: str, name: str, group_id: str) -> None:
+    """Take `name` for the group (case- and accent-insensitively); a name already the group's own is fine."""
+    tx.put(
+        {"pk": keys.group_name_guard_pk(tenant_id, name_key(name)), "sk": keys.UNIQUE_SK, "group_id": group_id},
+        condition="attribute_not_exists(pk) OR group_id = :g",
+        values={":g": group_id},
+        error=NameTakenError,
+    )
+
+
+def add_name_release(tx: Transaction, tenant_id: str, name: str, group_id: str) -> None:
+    """Only for a group that never existed (its creation failed or could not be queued)."""
+    tx.delete(
+        {"pk": keys.group_name_guard_pk(tenant_id, name_key(name)), "sk": keys.UNIQUE_SK},
+        condition="group_id = :g",
+        values={":g": group_id},
+    )
+
+
+# --- memberships ------------------------------------------------------------------------------------
+
+
+def add_membership_claim(
+    tx: Transaction, tenant_id: str, client: Client, group_id: str, request_id: str, error: Callable[[], ApiError]
+) -> None:
+    """Put the client in the group, on condition that it is in no group: the loser of a race gets `error`."""
+    tx.put(
+        {
+            **membership_key(tenant_id, client.client_id),
+            "client_id": client.client_id,
+            "group_id": group_id,
+            "request_id": request_id,
+            "name": client.name,
+            "gsi1pk": keys.group_members_pk(tenant_id, group_id),
+            "gsi1sk": f"{fold(client.name)}#{client.client_id}",
+        },
+        condition="attribute_not_exists(pk)",
+        error=error,
+    )
+
+
+def add_membership_release(tx: Transaction, tenant_id: str, client_id: str, group_id: str) -> None:
+    tx.delete(membership_key(tenant_id, client_id), condition="group_id = :g", values={":g": group_id})
+
+
+def memberships(tenant_id: str, client_ids: Iterable[str]) -> dict[str, dict[str, str]]:
+    """Strongly consistent: each client's `group_id` and the `request_id` that put it there."""
+    found = batch_get([membership_key(tenant_id, cid) for cid in dict.fromkeys(client_ids)])
+    return {str(i["client_id"]): {"group_id": str(i["group_id"]), "request_id": str(i["request_id"])} for i in found}
+
+
+def release_memberships(tenant_id: str, client_ids: Sequence[str]) -> int:
+    """Unconditional deletes of guards known to be the applying request's own group's; returns calls made."""
+    return batch_write(deletes=[membership_key(tenant_id, cid) for cid in client_ids])
+
+
+def member_page(
+    tenant_id: str, group_id: str, after: dict[str, str] | None, limit: int
+) -> tuple[list[str], dict[str, str] | None]:
+    """A page of the group's clients as its GSI lists them. The GSI is eventually consistent: confirm each
+    with `memberships` before acting on it."""
+    query: dict[str, Any] = {
+        "IndexName": "gsi1",
+        "KeyConditionExpression": Key("gsi1pk").eq(keys.group_members_pk(tenant_id, group_id)),
+        "Limit": limit,
+    }
+    if after:
+        query["ExclusiveStartKey"] = after
+    page = call(table().query, **query)
+    return [str(item["client_id"]) for item in page.get("Items", [])], page.get("LastEvaluatedKey")
+
+
+def members(tenant_id: str, group_id: str) -> list[GroupClient]:
+    return [
+        GroupClient(client_id=str(item["client_id"]), name=str(item["name"]))
+        for item in query_all(
+            IndexName="gsi1", KeyConditionExpression=Key("gsi1pk").eq(keys.group_members_pk(tenant_id, group_id))
+        )
+    ]
+
+
+# --- employee assignments -----------------------------------------------------------------------------
+
+
+def assignments(tenant_id: str, group_id: str) -> list[GroupEmployee]:
+    return [
+        GroupEmployee.model_validate(item)
+        for item in query_all(
+            KeyConditionExpression=Key("pk").eq(keys.group_pk(tenant_id, group_id))
+            & Key("sk").begins_with(keys.ASSIGNMENT_SK_PREFIX),
+            ConsistentRead=True,
+        )
+    ]
+
+
+def replace_assignments(
+    tenant_id: str, group_id: str, wanted: Sequence[tuple[Assignment, str]], current: Iterable[str]
+) -> int:
+    """Write each (assignment, employee name) and delete the current ones not wanted; returns calls made."""
+    pk = keys.group_pk(tenant_id, group_id)
+    keep = {assignment.employee_id for assignment, _ in wanted}
+    puts = [
+        {
+            "pk": pk,
+            "sk": keys.assignment_sk(a.employee_id),
+            "employee_id": a.employee_id,
+            "role": a.role.value,
+            "name": name,
+        }
+        for a, name in wanted
+    ]
+    deletes = [{"pk": pk, "sk": keys.assignment_sk(eid)} for eid in current if eid not in keep]
+    return batch_write(puts=puts, deletes=deletes)

@@ -1,0 +1,114 @@
+"""Process requests: the plan of an asynchronous group change, its status and progress.
+
+Ids are time-ordered (milliseconds, then randomness), so the provider's partition reads newest first;
+a GSI partition per status serves the status filter.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Any
+
+from boto3.dynamodb.conditions import Key
+
+from csr import clock
+from csr.data import keys
+from csr.data.dynamo import Transaction, call, table
+from csr.errors import ApiError
+from csr.models.groups import ProcessRequest, RequestStatus
+
+
+class ProgressMovedError(ApiError):
+    """The request is no longer at the position a worker read: another delivery of its message got there
+    first, or it ended. Data-layer control flow, never an HTTP answer."""
+
+
+def new_request_id(moment: datetime) -> str:
+    return f"req_{int(moment.timestamp() * 1000):013d}{secrets.token_urlsafe(9)}"
+
+
+def _key(tenant_id: str, request_id: str) -> dict[str, str]:
+    return {"pk": keys.requests_pk(tenant_id), "sk": keys.request_sk(request_id)}
+
+
+def _by_status(tenant_id: str, status: RequestStatus, request_id: str) -> dict[str, str]:
+    return {"gsi1pk": keys.requests_by_status_pk(tenant_id, status.value), "gsi1sk": request_id}
+
+
+def add_request_create(tx: Transaction, tenant_id: str, request: ProcessRequest) -> None:
+    item = {
+        **_key(tenant_id, request.request_id),
+        **request.model_dump(mode="json"),
+        **_by_status(tenant_id, request.status, request.request_id),
+    }
+    tx.put(item, condition="attribute_not_exists(pk)")
+
+
+def add_request_delete(tx: Transaction, tenant_id: str, request_id: str) -> None:
+    """Undoes `add_request_create` when its message could not be queued."""
+    tx.delete(_key(tenant_id, request_id))
+
+
+def load_request(tenant_id: str, request_id: str) -> ProcessRequest | None:
+    item = call(table().get_item, Key=_key(tenant_id, request_id), ConsistentRead=True).get("Item")
+    return ProcessRequest.model_validate(item) if item else None
+
+
+def list_requests(
+    tenant_id: str, status: RequestStatus | None, after: dict[str, str] | None, limit: int
+) -> tuple[list[ProcessRequest], dict[str, str] | None]:
+    query: dict[str, Any] = {"ScanIndexForward": False, "Limit": limit}
+    if status is None:
+        query["KeyConditionExpression"] = Key("pk").eq(keys.requests_pk(tenant_id))
+    else:
+        query["IndexName"] = "gsi1"
+        query["KeyConditionExpression"] = Key("gsi1pk").eq(keys.requests_by_status_pk(tenant_id, status.value))
+    if after:
+        query["ExclusiveStartKey"] = after
+    page = call(table().query, **query)
+    return [ProcessRequest.model_validate(item) for item in page.get("Items", [])], page.get("LastEvaluatedKey")
+
+
+_PENDING_AT = "#status = :pending AND items_done = :done"
+
+
+def add_progress(tx: Transaction, tenant_id: str, request_id: str, done: int, new_done: int) -> None:
+    """Move the request from `done` to `new_done` entries of its plan, in the transaction that applied them:
+    a redelivered message that applied them already fails here and writes nothing."""
+    tx.update(
+        _key(tenant_id, request_id),
+        "SET items_done = :new",
+        condition=_PENDING_AT,
+        names={"#status": "status"},
+        values={":pending": RequestStatus.PENDING.value, ":done": done, ":new": new_done},
+        error=ProgressMovedError,
+    )
+
+
+def add_request_end(
+    tx: Transaction,
+    tenant_id: str,
+    request_id: str,
+    done: int,
+    status: RequestStatus,
+    moment: datetime,
+    error: str | None = None,
+    items_done: int | None = None,
+) -> None:
+    tx.update(
+        _key(tenant_id, request_id),
+        "SET #status = :status, completed_at = :at, #error = :error, items_done = :new, gsi1pk = :gsi1pk",
+        condition=_PENDING_AT,
+        names={"#status": "status", "#error": "error"},
+        values={
+            ":pending": RequestStatus.PENDING.value,
+            ":done": done,
+            ":status": status.value,
+            ":at": clock.iso(moment),
+            ":error": error,
+            ":new": done if items_done is None else items_done,
+            ":gsi1pk": keys.requests_by_status_pk(tenant_id, status.value),
+        },
+        error=ProgressMovedError,
+    )

@@ -1,0 +1,272 @@
+"""Client groups, process requests and the client/employee feeds: requests, responses, stored records."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Any, ClassVar
+
+from pydantic import BaseModel, BeforeValidator, Field, model_validator
+
+from csr import clock
+from csr.models.common import Email, Name, RequestModel, UpstreamId
+from csr.rules.groups import require_confirmation
+
+# A request body is at most 64 KiB, which bounds these lists (about 6,000 short ids).
+ClientIds = Annotated[list[UpstreamId], Field(max_length=10_000)]
+
+
+def _utc_time(value: Any) -> Any:
+    """An input time may omit milliseconds; it is stored as API.md writes times."""
+    if isinstance(value, str):
+        try:
+            moment = clock.parse_iso(value)
+        except ValueError as exc:
+            raise ValueError("must be an ISO 8601 time") from exc
+        return clock.iso(moment)
+    raise ValueError("must be an ISO 8601 time")
+
+
+UtcTime = Annotated[str, BeforeValidator(_utc_time)]
+
+
+def _count(value: Any) -> Any:
+    return int(value) if isinstance(value, Decimal) else value
+
+
+Count = Annotated[int, BeforeValidator(_count)]
+
+
+class GroupStatus(StrEnum):
+    PENDING = "pending"
+    ACTIVE = "active"
+    FAILED = "failed"
+    DELETED = "deleted"
+
+
+class GroupRole(StrEnum):
+    PROGRAM_ACCOUNT_MANAGER = "program_account_manager"
+    EDITOR = "editor"
+    READ_ONLY = "read_only"
+
+
+class FeedRole(StrEnum):
+    BUSINESS_ACCOUNT_MANAGER = "business_account_manager"
+    PROGRAM_ACCOUNT_MANAGER = "program_account_manager"
+    EDITOR = "editor"
+    READ_ONLY = "read_only"
+
+
+class RelationshipStatus(StrEnum):
+    ACTIVE = "active"
+    PENDING = "pending"
+    EXPIRED = "expired"
+
+
+class Operation(StrEnum):
+    CREATE_GROUP = "create_group"
+    UPDATE_GROUP = "update_group"
+    DELETE_GROUP = "delete_group"
+    ASSIGN_EMPLOYEES = "assign_employees"
+    REMOVE_EXPIRED_CLIENTS = "remove_expired_clients"
+
+
+class RequestStatus(StrEnum):
+    PENDING = "pending"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+# --- requests ---------------------------------------------------------------------------------------
+
+
+class _Confirmed(RequestModel):
+    """A body whose confirmation word is checked before anything else in it (API.md)."""
+
+    confirmation_word: ClassVar[str] = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _confirmation_first(cls, data: Any) -> Any:
+        # Raises the domain error itself (not a ValueError), so pydantic lets it through untouched.
+        require_confirmation(data.get("confirmation") if isinstance(data, dict) else None, cls.confirmation_word)
+        return data
+
+
+class CreateGroupRequest(RequestModel):
+    name: Name
+    client_ids: ClientIds = Field(min_length=1)
+
+
+class UpdateGroupRequest(_Confirmed):
+    confirmation_word: ClassVar[str] = "CONFIRM"
+    not_null = frozenset({"name", "add_client_ids", "remove_client_ids"})
+
+    add_client_ids: ClientIds | None = None
+    remove_client_ids: ClientIds | None = None
+    name: Name | None = None
+    confirmation: str
+
+    @model_validator(mode="after")
+    def _changes_something(self) -> UpdateGroupRequest:
+        if not (self.add_client_ids or self.remove_client_ids or self.name):
+            raise ValueError("name, add_client_ids or remove_client_ids must change something")
+        if set(self.add_client_ids or ()) & set(self.remove_client_ids or ()):
+            raise ValueError("a client cannot be both added and removed")
+        return self
+
+
+class Assignment(BaseModel):
+    employee_id: UpstreamId
+    role: GroupRole
+
+
+class AssignEmployeesRequest(_Confirmed):
+    confirmation_word: ClassVar[str] = "CONFIRM"
+
+    assignments: list[Assignment] = Field(max_length=1000)
+    confirmation: str
+
+    @model_validator(mode="after")
+    def _each_employee_once(self) -> AssignEmployeesRequest:
+        ids = [assignment.employee_id for assignment in self.assignments]
+        if len(ids) != len(set(ids)):
+            raise ValueError("an employee appears twice")
+        return self
+
+
+class Relationship(BaseModel):
+    status: RelationshipStatus
+    expires_at: UtcTime
+
+
+class ClientFeed(RequestModel):
+    name: Name
+    business_number: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9 -]+$")]
+    program_accounts: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(max_length=100)
+    relationship: Relationship
+
+
+class EmployeeFeed(RequestModel):
+    name: Name
+    email: Email
+    role: FeedRole
+
+
+# --- responses --------------------------------------------------------------------------------------
+
+
+class GroupAccepted(BaseModel):
+    group_id: str
+    request_id: str
+
+
+class RequestAccepted(BaseModel):
+    request_id: str
+
+
+class GroupSummary(BaseModel):
+    group_id: str
+    name: str
+    status: GroupStatus
+    client_count: Count
+    employee_count: Count
+    created_at: str
+
+
+class GroupList(BaseModel):
+    items: list[GroupSummary]
+    next_cursor: str | None
+
+
+class GroupClient(BaseModel):
+    client_id: str
+    name: str
+
+
+class GroupEmployee(BaseModel):
+    employee_id: str
+    name: str
+    role: GroupRole
+
+
+class GroupView(BaseModel):
+    group_id: str
+    name: str
+    status: GroupStatus
+    clients: list[GroupClient]
+    employees: list[GroupEmployee]
+
+
+class AvailableClient(BaseModel):
+    client_id: str
+    name: str
+    business_number: str
+    relationship_expires_at: str
+
+
+class AvailableClientList(BaseModel):
+    items: list[AvailableClient]
+    next_cursor: str | None
+
+
+class ProcessRequestView(BaseModel):
+    request_id: str
+    operation: Operation
+    group_id: str
+    group_name: str
+    initiated_by: str
+    status: RequestStatus
+    created_at: str
+    completed_at: str | None
+    items_total: Count
+    items_done: Count
+    error: str | None
+
+
+class ProcessRequestList(BaseModel):
+    items: list[ProcessRequestView]
+    next_cursor: str | None
+
+
+# --- stored -----------------------------------------------------------------------------------------
+
+
+class Group(BaseModel):
+    group_id: str
+    name: str
+    status: GroupStatus
+    client_count: Count = 0
+    employee_count: Count = 0
+    created_at: str
+    # The request the worker is applying to this group: one at a time, in the order they win it.
+    applying: str | None = None
+
+
+class Client(BaseModel):
+    client_id: str
+    name: str
+    business_number: str
+    program_accounts: list[str]
+    relationship: Relationship
+    # The group this client is in (from its membership guard), if any.
+    group_id: str | None = None
+
+
+class Employee(BaseModel):
+    employee_id: str
+    name: str
+    email: str
+    role: FeedRole
+
+
+class ProcessRequest(ProcessRequestView):
+    """A request and its plan: what the worker applies, and how far it got (`items_done` entries of the plan)."""
+
+    add_client_ids: list[str] = Field(default_factory=list)
+    remove_client_ids: list[str] = Field(default_factory=list)
+    new_name: str | None = None
+    assignments: list[Assignment] = Field(default_factory=list)
+
+    def view(self) -> ProcessRequestView:
+        return ProcessRequestView.model_validate(self.model_dump(include=set(ProcessRequestView.model_fields)))

@@ -1,0 +1,256 @@
+"""Client-group use cases of a provider's business account manager: what can be checked at once is checked
+here (confirmation, name, availability); the change itself is a pending process request, then its message.
+
+Stored first, queued second: a message never names a request that is not stored. If queueing fails, the
+request (and what it reserved) is deleted again and the caller gets a retry-safe 503, so no request is
+left pending without a message.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from csr import clock
+from csr.auth import Caller
+from csr.cursor import decode_cursor, encode_cursor
+from csr.data import clients as client_store
+from csr.data import groups as group_store
+from csr.data import process_requests as request_store
+from csr.data import queue
+from csr.data.dynamo import Transaction
+from csr.errors import DependencyUnavailableError, NotFoundError
+from csr.ids import new_id
+from csr.models.groups import (
+    AssignEmployeesRequest,
+    AvailableClient,
+    AvailableClientList,
+    CreateGroupRequest,
+    Group,
+    GroupAccepted,
+    GroupList,
+    GroupStatus,
+    GroupSummary,
+    GroupView,
+    Operation,
+    ProcessRequest,
+    ProcessRequestList,
+    ProcessRequestView,
+    RequestAccepted,
+    RequestStatus,
+    UpdateGroupRequest,
+)
+from csr.rules import groups as rules
+from csr.text import fold
+
+SYSTEM = "system"
+
+
+def group_not_found() -> NotFoundError:
+    return NotFoundError("No group with this id.")
+
+
+def _changeable_group(caller: Caller, group_id: str) -> Group:
+    group = group_store.load_group(caller.tenant_id, group_id)
+    if group is None or group.status not in group_store.LISTED:
+        raise group_not_found()
+    return group
+
+
+def new_request(
+    operation: Operation, group: Group, initiated_by: str, moment: datetime, **plan: object
+) -> ProcessRequest:
+    request = ProcessRequest.model_validate(
+        {
+            "request_id": request_store.new_request_id(moment),
+            "operation": operation,
+            "group_id": group.group_id,
+            "group_name": group.name,
+            "initiated_by": initiated_by,
+            "status": RequestStatus.PENDING,
+            "created_at": clock.iso(moment),
+            "completed_at": None,
+            "items_done": 0,
+            "error": None,
+            "items_total": 0,
+            **plan,
+        }
+    )
+    if not request.items_total:
+        total = len(request.add_client_ids) + len(request.remove_client_ids) + len(request.assignments)
+        request = request.model_copy(update={"items_total": total})
+    return request
+
+
+def submit(tenant_id: str, request: ProcessRequest, tx: Transaction, undo: Transaction) -> None:
+    """Store the request (with what `tx` reserves), then queue it; undo both if it cannot be queued."""
+    request_store.add_request_create(tx, tenant_id, request)
+    tx.commit()
+    try:
+        queue.send_request(tenant_id, request.request_id)
+    except DependencyUnavailableError:
+        request_store.add_request_delete(undo, tenant_id, request.request_id)
+        undo.commit()
+        raise
+
+
+def create_group(caller: Caller, body: CreateGroupRequest) -> GroupAccepted:
+    moment = clock.now()
+    found = client_store.load_clients(caller.tenant_id, body.client_ids)
+    rules.refuse_clients(rules.unavailable_clients(body.client_ids, found, None, moment))
+    group = Group(group_id=new_id("grp"), name=body.name, status=GroupStatus.PENDING, created_at=clock.iso(moment))
+    request = new_request(
+        Operation.CREATE_GROUP,
+        group,
+        caller.email,
+        moment,
+        add_client_ids=list(dict.fromkeys(body.client_ids)),
+    )
+    tx, undo = Transaction(), Transaction()
+    group_store.add_group_create(tx, caller.tenant_id, group)
+    group_store.add_name_claim(tx, caller.tenant_id, group.name, group.group_id)
+    group_store.add_group_delete(undo, caller.tenant_id, group.group_id)
+    group_store.add_name_release(undo, caller.tenant_id, group.name, group.group_id)
+    submit(caller.tenant_id, request, tx, undo)
+    return GroupAccepted(group_id=group.group_id, request_id=request.request_id)
+
+
+def update_group(caller: Caller, group_id: str, body: UpdateGroupRequest) -> RequestAccepted:
+    moment = clock.now()
+    group = _changeable_group(caller, group_id)
+    adds = list(dict.fromkeys(body.add_client_ids or ()))
+    found = client_store.load_clients(caller.tenant_id, adds)
+    rules.refuse_clients(rules.unavailable_clients(adds, found, group_id, moment))
+    request = new_request(
+        Operation.UPDATE_GROUP,
+        group,
+        caller.email,
+        moment,
+        add_client_ids=[cid for cid in adds if found[cid].group_id != group_id],
+        remove_client_ids=list(dict.fromkeys(body.remove_client_ids or ())),
+        new_name=body.name,
+    )
+    tx = Transaction()
+    if body.name is not None:
+        # Taken now, for good: the name is this group's whether or not the rest of the request succeeds.
+        group_store.add_name_claim(tx, caller.tenant_id, body.name, group_id)
+    submit(caller.tenant_id, request, tx, Transaction())
+    return RequestAccepted(request_id=request.request_id)
+
+
+def delete_group(caller: Caller, group_id: str, confirmation: str | None) -> RequestAccepted:
+    rules.require_confirmation(confirmation, "DELETE")
+    group = _changeable_group(caller, group_id)
+    request = new_request(Operation.DELETE_GROUP, group, caller.email, clock.now(), items_total=group.client_count)
+    submit(caller.tenant_id, request, Transaction(), Transaction())
+    return RequestAccepted(request_id=request.request_id)
+
+
+def assign_employees(caller: Caller, group_id: str, body: AssignEmployeesRequest) -> RequestAccepted:
+    group = _changeable_group(caller, group_id)
+    ids = [assignment.employee_id for assignment in body.assignments]
+    found = client_store.load_employees(caller.tenant_id, ids)
+    rules.refuse_employees([eid for eid in ids if not rules.assignable(found.get(eid))])
+    request = new_request(Operation.ASSIGN_EMPLOYEES, group, caller.email, clock.now(), assignments=body.assignments)
+    submit(caller.tenant_id, request, Transaction(), Transaction())
+    return RequestAccepted(request_id=request.request_id)
+
+
+def remove_expired_clients(
+    tenant_id: str, group_id: str, client_ids: list[str], tx: Transaction | None = None, undo: Transaction | None = None
+) -> str | None:
+    """A `system` request taking clients whose relationship ended out of their group (the worker checks
+    again, when it applies it, that each is still in the group and still expired). `tx` holds what is
+    written with the request, `undo` what takes it back if the request cannot be queued."""
+    group = group_store.load_group(tenant_id, group_id)
+    if group is None or group.status not in group_store.LISTED:
+        return None
+    request = new_request(Operation.REMOVE_EXPIRED_CLIENTS, group, SYSTEM, clock.now(), remove_client_ids=client_ids)
+    submit(tenant_id, request, tx or Transaction(), undo or Transaction())
+    return request.request_id
+
+
+# --- reads ------------------------------------------------------------------------------------------
+
+
+def get_group(caller: Caller, group_id: str) -> GroupView:
+    group = group_store.load_group(caller.tenant_id, group_id)
+    if group is None or group.status == GroupStatus.DELETED:
+        raise group_not_found()
+    return GroupView(
+        group_id=group.group_id,
+        name=group.name,
+        status=group.status,
+        clients=group_store.members(caller.tenant_id, group_id),
+        employees=group_store.assignments(caller.tenant_id, group_id),
+    )
+
+
+def list_groups(caller: Caller, limit: int, cursor: str | None) -> GroupList:
+    query = {"list": "groups"}
+    after = decode_cursor(caller.tenant_id, query, cursor) if cursor else None
+    found, last = group_store.list_groups(caller.tenant_id, after, limit)
+    return GroupList(
+        items=[GroupSummary.model_validate(group.model_dump()) for group in found],
+        next_cursor=encode_cursor(caller.tenant_id, query, last) if last else None,
+    )
+
+
+def list_requests(caller: Caller, status: RequestStatus | None, limit: int, cursor: str | None) -> ProcessRequestList:
+    query = {"list": "process-requests", "status": status.value if status else None}
+    after = decode_cursor(caller.tenant_id, query, cursor) if cursor else None
+    found, last = request_store.list_requests(caller.tenant_id, status, after, limit)
+    return ProcessRequestList(
+        items=[request.view() for request in found],
+        next_cursor=encode_cursor(caller.tenant_id, query, last) if last else None,
+    )
+
+
+def get_request(caller: Caller, request_id: str) -> ProcessRequestView:
+    request = request_store.load_request(caller.tenant_id, request_id)
+    if request is None:
+        raise NotFoundError("No process request with this id.")
+    return request.view()
+
+
+def available_clients(caller: Caller, q: str | None, limit: int, cursor: str | None) -> AvailableClientList:
+    """Clients by name (then, for a query, those found by business number only), read from the index until
+    the page holds `limit` available ones."""
+    moment = clock.now()
+    query = {"list": "available-clients", "q": q}
+    position = decode_cursor(caller.tenant_id, query, cursor) if cursor else {"by_number": False, "after": None}
+    by_number = bool(position.get("by_number"))
+    stored = position.get("after")
+    after: str | None = stored if isinstance(stored, str) else None
+    items: list[AvailableClient] = []
+    while True:
+        ids, last = client_store.index_page(caller.tenant_id, by_number, q or "", after, limit)
+        found = client_store.load_clients(caller.tenant_id, ids)
+        for cid in ids:
+            client = found.get(cid)
+            # A client its name already found is not listed again under its business number.
+            if by_number and client and fold(client.name).startswith(fold(q or "")):
+                continue
+            if client and rules.available_for(client, None, moment):
+                items.append(
+                    AvailableClient(
+                        client_id=cid,
+                        name=client.name,
+                        business_number=client.business_number,
+                        relationship_expires_at=client.relationship.expires_at,
+                    )
+                )
+            if len(items) == limit and client is not None:
+                more = cid != ids[-1] or last is not None or (not by_number and bool(q))
+                next_position = {
+                    "by_number": by_number,
+                    "after": client_store.index_position(caller.tenant_id, client, by_number),
+                }
+                return AvailableClientList(
+                    items=items, next_cursor=encode_cursor(caller.tenant_id, query, next_position) if more else None
+                )
+        if last is not None:
+            after = last
+        elif q and not by_number:
+            by_number, after = True, None
+        else:
+            return AvailableClientList(items=items, next_cursor=None)

@@ -1,0 +1,79 @@
+"""The integration feeds of a provider's clients and employees. A client whose relationship is, or becomes,
+expired (by its status, or an end date already passed) is taken out of its group by a `system` request."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from csr import clock
+from csr.auth import Caller
+from csr.data import clients as client_store
+from csr.data.clients import DueRelationship
+from csr.data.dynamo import Transaction
+from csr.models.groups import Client, ClientFeed, Employee, EmployeeFeed
+from csr.rules.groups import relationship_active
+from csr.services.groups import remove_expired_clients
+
+# Entries of the end-date index read at once: with the request they go in one transaction of at most 100.
+DUE_PAGE = 98
+
+
+def upsert_client(caller: Caller, client_id: str, body: ClientFeed) -> Client:
+    before = client_store.load_client(caller.tenant_id, client_id)
+    after = Client(client_id=client_id, **body.model_dump(), group_id=before.group_id if before else None)
+    tx = Transaction()
+    client_store.add_client_write(tx, caller.tenant_id, before, after)
+    tx.commit()
+    if after.group_id is not None and not relationship_active(after, clock.now()):
+        # If queueing fails the feed gets a 503 and its retry (the same PUT) starts the request again.
+        remove_expired_clients(caller.tenant_id, after.group_id, [client_id])
+    return after
+
+
+def upsert_employee(caller: Caller, employee_id: str, body: EmployeeFeed) -> Employee:
+    employee = Employee(employee_id=employee_id, **body.model_dump())
+    tx = Transaction()
+    client_store.add_employee_write(tx, caller.tenant_id, employee)
+    tx.commit()
+    return employee
+
+
+def take_out_expired(moment: datetime, days_back: int, keep_going: Callable[[], bool]) -> int:
+    """For the scheduled cleanup: relationships that ended (by date, with no feed saying so) over the last
+    `days_back` days take their clients out of their groups, one `system` request per group. Each end date
+    handled leaves the end-date index in the request's transaction, so a second run finds nothing more.
+    Stops when `keep_going()` says so (the next run goes on); returns the relationships handled."""
+    handled = 0
+    for back in range(days_back, -1, -1):
+        day = (moment - timedelta(days=back)).date()
+        while keep_going():
+            due = client_store.due_relationships(day, moment, DUE_PAGE)
+            if not due:
+                break
+            _take_out(due)
+            handled += len(due)
+    return handled
+
+
+def _take_out(due: list[DueRelationship]) -> None:
+    by_group: dict[tuple[str, str], list[DueRelationship]] = defaultdict(list)
+    alone = Transaction()
+    for tenant_id in {entry.tenant_id for entry in due}:
+        entries = [entry for entry in due if entry.tenant_id == tenant_id]
+        found = client_store.load_clients(tenant_id, [entry.client_id for entry in entries])
+        for entry in entries:
+            client = found.get(entry.client_id)
+            if client is not None and client.group_id is not None:
+                by_group[(tenant_id, client.group_id)].append(entry)
+            else:
+                client_store.add_due_handled(alone, entry)
+    alone.commit()
+    for (tenant_id, group_id), entries in by_group.items():
+        tx, undo = Transaction(), Transaction()
+        for entry in entries:
+            client_store.add_due_handled(tx, entry)
+            client_store.add_due_restore(undo, entry)
+        if remove_expired_clients(tenant_id, group_id, [entry.client_id for entry in entries], tx, undo) is None:
+            tx.commit()  # the group is gone: nothing to take the clients out of
