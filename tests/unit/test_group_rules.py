@@ -7,18 +7,24 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from csr import clock
-from csr.models.groups import Client, Employee, FeedRole, Relationship, RelationshipStatus
+from csr.models.groups import (
+    Client,
+    ConfirmationRequiredError,
+    Employee,
+    FeedRole,
+    Relationship,
+    RelationshipStatus,
+    require_confirmation,
+)
 from csr.rules.groups import (
     MAX_LISTED_IDS,
     ClientsUnavailableError,
-    ConfirmationRequiredError,
     assignable,
     available_for,
-    name_key,
     refuse_clients,
-    require_confirmation,
     unavailable_clients,
 )
+from csr.text import name_key
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 

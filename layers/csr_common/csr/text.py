@@ -33,3 +33,8 @@ def mask_email(email: str) -> str:
     """`jean@example.com` -> `j***@example.com`: enough for a CSR to confirm, not enough to harvest."""
     local, _, domain = email.partition("@")
     return f"{local[:1]}***@{domain}"
+
+
+def name_key(name: str) -> str:
+    """What makes two group names the same: case, accents and surrounding or repeated spaces aside."""
+    return " ".join(fold(name).split())

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from csr.data.dynamo import call, client
-from csr.errors import DependencyUnavailableError
+from csr.data.errors import DataUnavailable
 from csr.settings import get_settings
 
 MAX_BATCH_WRITE_ITEMS = 25
@@ -31,6 +31,6 @@ def batch_write(puts: Sequence[Mapping[str, Any]] = (), deletes: Sequence[Mappin
             if not pending:
                 break
             if attempt == MAX_UNPROCESSED_RETRIES:
-                raise DependencyUnavailableError()
+                raise DataUnavailable()
             time.sleep(random.uniform(0, min(1.0, 0.02 * 2**attempt)))  # noqa: S311 - jitter, not a secret
     return calls

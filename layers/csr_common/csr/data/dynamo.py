@@ -162,3 +162,16 @@ def call(operation: Callable[..., dict[str, Any]], **kwargs: Any) -> dict[str, A
         return operation(**kwargs)
     except (ClientError, BotoCoreError) as exc:
         raise DataUnavailable() from exc
+
+
+def batch_get(keys: list[dict[str, str]]) -> list[dict[str, Any]]:
+    """BatchGetItem in chunks of 100, retrying unprocessed keys."""
+    name = get_settings().table_name
+    items: list[dict[str, Any]] = []
+    for start in range(0, len(keys), 100):
+        request: dict[str, Any] = {name: {"Keys": keys[start : start + 100], "ConsistentRead": True}}
+        while request:
+            page = call(_resource().batch_get_item, RequestItems=request)
+            items.extend(page.get("Responses", {}).get(name, []))
+            request = page.get("UnprocessedKeys") or {}
+    return items

@@ -17,10 +17,9 @@ from csr.data import keys
 from csr.data.batch_write import batch_write
 from csr.data.clients import membership_key
 from csr.data.dynamo import Transaction, batch_get, call, query_all, table
-from csr.errors import ApiError, DependencyUnavailableError
+from csr.data.errors import DataUnavailable, UniqueTaken
 from csr.models.groups import Assignment, Client, Group, GroupClient, GroupEmployee, GroupStatus
-from csr.rules.groups import NameTakenError, name_key
-from csr.text import fold
+from csr.text import fold, name_key
 
 LISTED = frozenset({GroupStatus.PENDING, GroupStatus.ACTIVE})
 
@@ -123,9 +122,9 @@ def claim_group(tenant_id: str, group_id: str, request_id: str) -> bool:
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
             return False
-        raise DependencyUnavailableError() from exc
+        raise DataUnavailable() from exc
     except BotoCoreError as exc:
-        raise DependencyUnavailableError() from exc
+        raise DataUnavailable() from exc
     return True
 
 
@@ -138,7 +137,7 @@ def add_name_claim(tx: Transaction, tenant_id: str, name: str, group_id: str) ->
         {"pk": keys.group_name_guard_pk(tenant_id, name_key(name)), "sk": keys.UNIQUE_SK, "group_id": group_id},
         condition="attribute_not_exists(pk) OR group_id = :g",
         values={":g": group_id},
-        error=NameTakenError,
+        error=lambda: UniqueTaken("name", name),
     )
 
 
@@ -155,7 +154,7 @@ def add_name_release(tx: Transaction, tenant_id: str, name: str, group_id: str) 
 
 
 def add_membership_claim(
-    tx: Transaction, tenant_id: str, client: Client, group_id: str, request_id: str, error: Callable[[], ApiError]
+    tx: Transaction, tenant_id: str, client: Client, group_id: str, request_id: str, error: Callable[[], Exception]
 ) -> None:
     """Put the client in the group, on condition that it is in no group: the loser of a race gets `error`."""
     tx.put(

@@ -15,11 +15,11 @@ from boto3.dynamodb.conditions import Key
 from csr import clock
 from csr.data import keys
 from csr.data.dynamo import Transaction, call, table
-from csr.errors import ApiError
+from csr.data.errors import ConditionFailed
 from csr.models.groups import ProcessRequest, RequestStatus
 
 
-class ProgressMovedError(ApiError):
+class ProgressMovedError(ConditionFailed):
     """The request is no longer at the position a worker read: another delivery of its message got there
     first, or it ended. Data-layer control flow, never an HTTP answer."""
 

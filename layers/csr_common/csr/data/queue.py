@@ -9,7 +9,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from csr.errors import DependencyUnavailableError
+from csr.data.errors import DataUnavailable
 from csr.settings import get_settings
 
 
@@ -19,9 +19,9 @@ def _client() -> Any:
 
 
 def send_request(tenant_id: str, request_id: str, delay_seconds: int = 0) -> None:
-    """Queue the stored request `request_id`; a failure is a retry-safe 503 for the caller to undo around."""
+    """Queue the stored request `request_id`; a failure is `DataUnavailable` for the caller to undo around."""
     body = json.dumps({"tenant_id": tenant_id, "request_id": request_id})
     try:
         _client().send_message(QueueUrl=get_settings().group_queue_url, MessageBody=body, DelaySeconds=delay_seconds)
     except (ClientError, BotoCoreError) as exc:
-        raise DependencyUnavailableError() from exc
+        raise DataUnavailable() from exc

@@ -9,8 +9,19 @@ from typing import Annotated, Any, ClassVar
 from pydantic import BaseModel, BeforeValidator, Field, model_validator
 
 from csr import clock
+from csr.errors import ValidationFailedError
 from csr.models.common import Email, Name, RequestModel, UpstreamId
-from csr.rules.groups import require_confirmation
+
+
+class ConfirmationRequiredError(ValidationFailedError):
+    code = "confirmation_required"
+
+
+def require_confirmation(given: Any, word: str) -> None:
+    """The confirmation word is checked before anything else of the request (API.md)."""
+    if given != word:
+        raise ConfirmationRequiredError(f"Type {word} to confirm this change.", word=word)
+
 
 # A request body is at most 64 KiB, which bounds these lists (about 6,000 short ids).
 ClientIds = Annotated[list[UpstreamId], Field(max_length=10_000)]

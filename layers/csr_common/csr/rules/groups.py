@@ -7,21 +7,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from csr import clock
 from csr.errors import ConflictError, ValidationFailedError
-from csr.text import fold
 
 if TYPE_CHECKING:
     from csr.models.groups import Client, Employee
 
 # The most clients or employees one refusal lists in its details (the rest are counted).
 MAX_LISTED_IDS = 100
-
-
-class ConfirmationRequiredError(ValidationFailedError):
-    code = "confirmation_required"
 
 
 class NameTakenError(ConflictError):
@@ -36,17 +31,6 @@ class ClientsUnavailableError(ValidationFailedError):
 class EmployeesUnavailableError(ValidationFailedError):
     code = "employees_unavailable"
     message = "Some employees cannot be assigned: unknown, or business account managers (they see every client)."
-
-
-def require_confirmation(given: Any, word: str) -> None:
-    """The confirmation word is checked before anything else of the request (API.md)."""
-    if given != word:
-        raise ConfirmationRequiredError(f"Type {word} to confirm this change.", word=word)
-
-
-def name_key(name: str) -> str:
-    """What makes two group names the same: case, accents and surrounding or repeated spaces aside."""
-    return " ".join(fold(name).split())
 
 
 def relationship_active(client: Client, moment: datetime) -> bool:

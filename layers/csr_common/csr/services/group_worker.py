@@ -26,7 +26,6 @@ from csr.data import process_requests as request_store
 from csr.data import queue
 from csr.data.dynamo import MAX_TRANSACTION_ITEMS, Transaction
 from csr.data.process_requests import ProgressMovedError
-from csr.errors import ApiError, ConflictError
 from csr.models.groups import GroupStatus, Operation, ProcessRequest, RequestStatus
 from csr.observability import logger
 from csr.rules.groups import assignable, relationship_active
@@ -65,8 +64,12 @@ class RequestFailedError(Exception):
         self.reason = reason
 
 
-class _ClientTakenError(ConflictError):
-    code = "client_taken"
+class _ClientTakenError(Exception):
+    """The condition of a membership claim failed: `client_id` joined another group meanwhile."""
+
+    def __init__(self, client_id: str) -> None:
+        super().__init__(client_id)
+        self.client_id = client_id
 
 
 def apply_request(tenant_id: str, request_id: str, budget: Budget) -> Outcome:
@@ -131,12 +134,12 @@ def _add_clients(tenant_id: str, request: ProcessRequest, done: int, chunk: list
     try:
         tx.commit()
     except _ClientTakenError as taken:
-        raise RequestFailedError(_taken(taken.details["client_id"])) from taken
+        raise RequestFailedError(_taken(taken.client_id)) from taken
     return done + len(chunk)
 
 
-def _taken_error(client_id: str) -> Callable[[], ApiError]:
-    return lambda: _ClientTakenError(client_id=client_id)
+def _taken_error(client_id: str) -> Callable[[], Exception]:
+    return lambda: _ClientTakenError(client_id)
 
 
 def _taken(client_id: str) -> str:

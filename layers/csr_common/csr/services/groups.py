@@ -18,7 +18,8 @@ from csr.data import groups as group_store
 from csr.data import process_requests as request_store
 from csr.data import queue
 from csr.data.dynamo import Transaction
-from csr.errors import DependencyUnavailableError, NotFoundError
+from csr.data.errors import DataUnavailable, UniqueTaken
+from csr.errors import NotFoundError
 from csr.ids import new_id
 from csr.models.groups import (
     AssignEmployeesRequest,
@@ -38,6 +39,7 @@ from csr.models.groups import (
     RequestAccepted,
     RequestStatus,
     UpdateGroupRequest,
+    require_confirmation,
 )
 from csr.rules import groups as rules
 from csr.text import fold
@@ -84,10 +86,13 @@ def new_request(
 def submit(tenant_id: str, request: ProcessRequest, tx: Transaction, undo: Transaction) -> None:
     """Store the request (with what `tx` reserves), then queue it; undo both if it cannot be queued."""
     request_store.add_request_create(tx, tenant_id, request)
-    tx.commit()
+    try:
+        tx.commit()
+    except UniqueTaken as taken:
+        raise rules.NameTakenError() from taken
     try:
         queue.send_request(tenant_id, request.request_id)
-    except DependencyUnavailableError:
+    except DataUnavailable:
         request_store.add_request_delete(undo, tenant_id, request.request_id)
         undo.commit()
         raise
@@ -138,7 +143,7 @@ def update_group(caller: Caller, group_id: str, body: UpdateGroupRequest) -> Req
 
 
 def delete_group(caller: Caller, group_id: str, confirmation: str | None) -> RequestAccepted:
-    rules.require_confirmation(confirmation, "DELETE")
+    require_confirmation(confirmation, "DELETE")
     group = _changeable_group(caller, group_id)
     request = new_request(Operation.DELETE_GROUP, group, caller.email, clock.now(), items_total=group.client_count)
     submit(caller.tenant_id, request, Transaction(), Transaction())
