@@ -136,7 +136,9 @@ def _count_districts(tx: Transaction, tenant_id: str, customer: Customer, counte
     gained = districts_of(customer) - counted
     if not gained:
         return
-    spelling = {district_key(account.district): account.district for account in customer.accounts}
+    spelling: dict[str, str] = {}
+    for account in customer.accounts:
+        spelling.setdefault(district_key(account.district), account.district)
     for district in sorted(gained):
         add_district_count(tx, tenant_id, district, spelling[district], 1)
     # The marker gains only what this change counted: a customer stored before the backfill reached it

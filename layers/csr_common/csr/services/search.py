@@ -173,9 +173,10 @@ def _position(tenant_id: str, query: dict[str, Any], cursor: str | None) -> tupl
         return None
     position = decode_cursor(tenant_id, query, cursor)
     after, piece = position.get("after"), position.get("drive")
-    if not (
-        isinstance(after, list) and len(after) == 4 and all(isinstance(part, str) for part in after)
-    ) or piece not in query["pieces"]:
+    if (
+        not (isinstance(after, list) and len(after) == 4 and all(isinstance(part, str) for part in after))
+        or piece not in query["pieces"]
+    ):
         raise InvalidCursorError()
     return (after[0], after[1], after[2], after[3]), str(piece)
 
