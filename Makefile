@@ -45,3 +45,9 @@ bench-search: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .aws-sam build dist
+
+# Backfill the search index (postings with cards, district counters) of an existing table: resumable and
+# idempotent. Needs TABLE_NAME and AWS credentials for the target account (README: Search index migration).
+.PHONY: migrate-search
+migrate-search: $(STAMP)
+	PYTHONPATH=.:layers/csr_common $(BIN)/python -m infra.migrate_search $(ARGS)

@@ -183,7 +183,9 @@ def read_postings(tenant_id: str, piece: str, resume: dict[str, str] | None, lim
     if resume:
         kwargs["ExclusiveStartKey"] = resume
     page = call(table().query, **kwargs)
-    return PostingPage(cards=[_card(item) for item in page.get("Items", [])], resume=page.get("LastEvaluatedKey"))
+    # A posting of the first index (no card) waits for the backfill (csr.data.search_backfill).
+    cards = [_card(item) for item in page.get("Items", []) if "ln" in item]
+    return PostingPage(cards=cards, resume=page.get("LastEvaluatedKey"))
 
 
 def load_profiles(tenant_id: str, customer_ids: Iterable[str]) -> dict[str, Customer]:
