@@ -22,7 +22,7 @@ def as_first_index(customer_ids: list[str]) -> None:
     customer id; no district counter and no marker."""
     for item in all_items():
         search_item = item["pk"].startswith(keys.search_pk(TENANT, "x")[:-1])
-        if search_item or item["pk"] == keys.district_pk(TENANT) or item["sk"] == keys.SEARCH_DISTRICTS_SK:
+        if search_item or item["pk"] == keys.district_pk(TENANT) or item["sk"] == keys.SEARCH_CUSTOMER_SK:
             table().delete_item(Key={"pk": item["pk"], "sk": item["sk"]})
     for customer_id in customer_ids:
         found = load(TENANT, customer_id)

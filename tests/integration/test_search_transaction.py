@@ -73,7 +73,7 @@ def test_largest_realistic_customer_fits_in_one_transaction(aws: Any, csr: Api) 
     # When it is added
     status, created, _ = csr.call("POST", "/customers", body)
     # Then it is written in one transaction (99 items today: 15 for profile, guards, accounts and activity,
-    # 80 postings, 3 district counters and the customer's district marker), index included
+    # 80 postings, 3 district counters and the customer's search item), index included
     assert status == 201, created
     assert len(sizes) == 1
     assert sizes[0] <= MAX_TRANSACTION_ITEMS
@@ -126,3 +126,44 @@ def test_a_customer_past_the_transaction_limit_gets_422_and_nothing_is_written(a
     # Then the change is refused as a whole, with the contract's error body, not a 500
     assert (status, answer["error"]["code"]) == (422, "change_too_large")
     assert dynamo.table().scan()["Items"] == []
+
+
+def postings_of(customer_id: str) -> list[dict[str, Any]]:
+    return [
+        item
+        for item in dynamo.table().scan()["Items"]
+        if item["pk"].startswith(keys.search_pk("utility-a", "x")[:-1]) and item["customer_id"] == customer_id
+    ]
+
+
+def test_a_customer_gathering_accounts_keeps_fitting_and_stays_found(aws: Any, csr: Api) -> None:
+    # Given a customer with one account (its postings carry its card)
+    body = customer_body(list(STREETS))
+    body["accounts"] = body["accounts"][:1]
+    status, created, _ = csr.call("POST", "/customers", body)
+    assert status == 201, created
+    customer_id = created["customer_id"]
+    assert all("ln" in item for item in postings_of(customer_id))
+    sizes = transaction_sizes(aws)
+    # When it gathers twelve more accounts at long, distinct addresses, one at a time
+    for index in range(1, 13):
+        street = f"{STREETS[index % 5]}, Lot {7000 + index}"
+        account = {
+            "account_number": f"LAND-{index:03d}",
+            "service_address": street,
+            "billing_address": BILLING[index % 5],
+            "district": f"District {index}",
+        }
+        status, answer, _ = csr.call("POST", f"/customers/{customer_id}/accounts", account)
+        assert status == 201, (index, answer)
+    # Then every change fit in one transaction; past 40 words its postings point to its search item
+    assert max(sizes) <= MAX_TRANSACTION_ITEMS
+    stored = postings_of(customer_id)
+    assert len(stored) > 100
+    assert all(item.get("ref") and "ln" not in item for item in stored)
+    # and it is found by its name, each new account by its own words, with live fields
+    status, page, _ = csr.call("GET", "/customers", query={"q": "tremblay-levesque", "limit": "100"})
+    assert len(page["items"]) == 13
+    for index in (1, 7, 12):
+        status, page, _ = csr.call("GET", "/customers", query={"q": f"{7000 + index} durantaye"})
+        assert [item["account_number"] for item in page["items"]] == [f"LAND-{index:03d}"]

@@ -66,9 +66,9 @@ def district_pk(tenant_id: str) -> str:
     return f"T#{tenant_id}#DISTRICTS"
 
 
-# Beside a customer's profile: the districts its customer counts are in (read by no customer Query, which
-# stops at CUSTOMER_READ_END).
-SEARCH_DISTRICTS_SK = "SEARCH#DISTRICTS"
+# Beside a customer's profile: the districts the customer is counted in, and the search card of a customer
+# too large to carry it on every posting (read by no customer Query, which stops at CUSTOMER_READ_END).
+SEARCH_CUSTOMER_SK = "SEARCH#CUSTOMER"
 SEARCH_MIGRATION_PK = "MIGRATION#search-index-v2"
 
 

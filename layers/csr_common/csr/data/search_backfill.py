@@ -20,11 +20,12 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Attr
 
-from csr.data import customers, keys, search_index
+from csr.data import customers, keys
 from csr.data.dynamo import Transaction, call, retry_on_conflict, table
+from csr.data.search_index import add_search_item_update, card_to_store, posting_key, postings, search_item_key
 from csr.errors import ConcurrentChangeError
 from csr.models.customers import Customer
-from csr.rules.search import district_key, districts_of, index_words, without_prefixes
+from csr.rules.search import districts_of, without_prefixes
 from csr.text import fold, words
 
 PROGRESS_KEY = {"pk": keys.SEARCH_MIGRATION_PK, "sk": "PROGRESS"}
@@ -78,33 +79,22 @@ def _searchable_text(customer: Customer) -> list[str]:
 
 
 def _put_postings(tenant_id: str, customer: Customer) -> None:
+    found = postings(tenant_id, customer)
     with table().batch_writer(overwrite_by_pkeys=["pk", "sk"]) as batch:
-        for item in search_index.postings(tenant_id, customer):
+        for item in found.values():
             batch.put_item(Item=item)
-        for word in sorted(legacy_words(customer) - index_words(customer)):
-            batch.delete_item(Key=search_index.posting_key(tenant_id, word, customer.customer_id))
+        for word in sorted(legacy_words(customer) - set(found)):
+            batch.delete_item(Key=posting_key(tenant_id, word, customer.customer_id))
 
 
-def _count_districts(tenant_id: str, customer: Customer) -> None:
-    """Count the customer in the districts its marker lacks, in one transaction with the marker."""
-    marker_key = search_index.district_marker_key(tenant_id, customer.customer_id)
-    marker = call(table().get_item, Key=marker_key, ConsistentRead=True).get("Item") or {}
-    gained = districts_of(customer) - set(marker.get("counted", set()))
-    if not gained:
-        return
+def _update_search_item(tenant_id: str, customer: Customer) -> None:
+    """Store the card the postings point to, and count the customer in the districts its search item
+    lacks: one transaction, conditioned on the search item's version."""
+    item = call(table().get_item, Key=search_item_key(tenant_id, customer.customer_id), ConsistentRead=True)
+    stored = item.get("Item") or {}
+    gained = districts_of(customer) - set(stored.get("counted", set()))
     tx = Transaction()
-    spelling: dict[str, str] = {}
-    for account in customer.accounts:
-        spelling.setdefault(district_key(account.district), account.district)
-    for district in sorted(gained):
-        search_index.add_district_count(tx, tenant_id, district, spelling[district], 1)
-    unchanged = "attribute_not_exists(v)" if "v" not in marker else "v = :v"
-    tx.update(
-        marker_key,
-        "ADD counted :gained, v :one",
-        condition=unchanged,
-        values={":gained": gained, ":one": 1, **({":v": marker["v"]} if "v" in marker else {})},
-    )
+    add_search_item_update(tx, tenant_id, customer, card_to_store(customer), gained, version=int(stored.get("v", 0)))
     tx.commit()
 
 
@@ -114,7 +104,7 @@ def backfill_customer(tenant_id: str, customer_id: str) -> None:
         if found is None:
             return
         _put_postings(tenant_id, found.customer)
-        _count_districts(tenant_id, found.customer)
+        _update_search_item(tenant_id, found.customer)
         again = customers.load(tenant_id, customer_id)
         if again is not None and again.customer.version != found.customer.version:
             raise ConcurrentChangeError()  # its postings may be those of the version before: redo them

@@ -12,14 +12,17 @@ read from the profile and account items (BatchGetItem) for their live status and
 
 Writes. A change that alters the card (a name, an address, a new account) rewrites every posting of the
 customer in its own transaction; one that adds or drops words only touches those; a status change or a
-login touches none. The largest realistic customer (five accounts at long addresses) has ~75 postings,
-inside DynamoDB's 100-item transaction with its profile, guards, accounts, activity and district counters
-(tests/integration/test_search_transaction.py). A customer whose words outgrow one transaction gets 422
-`change_too_large` on the change that would exceed it.
+login touches none. A customer with more than CARD_ON_POSTINGS_MAX postings keeps its card once, in its
+search item beside its profile, and its postings point there (a page reads those cards with one
+BatchGetItem per 100): its changes then write their new words and that one item, so a customer gathering
+accounts one at a time stays within a transaction (the switch itself rewrites at most 40 postings plus
+the new account's words). The largest realistic customer (five accounts at long addresses in
+three districts, 80 postings) is 99 items with its profile, guards, accounts, activity, district counters
+and search item (tests/integration/test_search_transaction.py).
 
 Districts. One counter item per (tenant, folded district): `customers` counts the customers with an
-account there. A marker beside the customer's profile lists the districts it is counted in, so that the
-backfill (csr.data.search_backfill) and the write path never count a customer twice.
+account there. The customer's search item lists the districts it is counted in, so that the backfill
+(csr.data.search_backfill) and the write path never count a customer twice.
 """
 
 from __future__ import annotations
@@ -105,62 +108,102 @@ def _card(item: dict[str, Any]) -> SearchCard:
     )
 
 
+# A customer with more postings than this keeps its card once, in its search item beside its profile, and
+# its postings point there: a change then writes its new words and that one item, however many accounts
+# the customer gathers. Few customers have so many words (one or two accounts make 15 to 30).
+CARD_ON_POSTINGS_MAX = 40
+
+
+def cards_on_postings(words: set[str]) -> bool:
+    return len(words) <= CARD_ON_POSTINGS_MAX
+
+
 def posting_key(tenant_id: str, word: str, customer_id: str) -> dict[str, str]:
     return {"pk": keys.search_pk(tenant_id, word), "sk": keys.search_sk(word, customer_id)}
 
 
-def postings(tenant_id: str, customer: Customer) -> list[dict[str, Any]]:
-    """Every posting `customer` has, card included."""
-    attributes = _card_attributes(search_card(customer))
-    return [
-        {**posting_key(tenant_id, word, customer.customer_id), **attributes} for word in sorted(index_words(customer))
-    ]
+def search_item_key(tenant_id: str, customer_id: str) -> dict[str, str]:
+    """The customer's search item: the districts it is counted in, and its card when postings lack it."""
+    return {"pk": keys.customer_pk(tenant_id, customer_id), "sk": keys.SEARCH_CUSTOMER_SK}
+
+
+def postings(tenant_id: str, customer: Customer) -> dict[str, dict[str, Any]]:
+    """Every posting `customer` has, by word: each with the card, or a pointer to the search item."""
+    found = index_words(customer)
+    carried = _card_attributes(search_card(customer)) if cards_on_postings(found) else {"ref": True}
+    return {
+        word: {**posting_key(tenant_id, word, customer.customer_id), "customer_id": customer.customer_id, **carried}
+        for word in sorted(found)
+    }
+
+
+def card_to_store(customer: Customer) -> dict[str, Any] | None:
+    """The card the search item must hold: None when the postings carry it."""
+    return None if cards_on_postings(index_words(customer)) else _card_attributes(search_card(customer))
 
 
 def add_index_changes(tx: Transaction, tenant_id: str, before: Customer | None, after: Customer) -> None:
-    """Add to `tx` what turns the index of `before` into that of `after`: postings and district counters."""
+    """Add to `tx` what turns the index of `before` into that of `after`: postings, search item, districts."""
     old = index_words(before) if before else set()
-    new = index_words(after)
-    for word in sorted(old - new):
+    new = postings(tenant_id, after)
+    for word in sorted(old - set(new)):
         tx.delete(posting_key(tenant_id, word, after.customer_id))
-    rewrite_all = before is None or search_card(before) != search_card(after)
-    for item in postings(tenant_id, after):
-        if rewrite_all or item["sk"].rsplit("#", 1)[0] not in old:
+    card_changed = before is None or search_card(before) != search_card(after)
+    was_carried = before is not None and cards_on_postings(old)
+    carried = cards_on_postings(set(new))
+    # Carried cards are rewritten when the card changes; pointers only when the postings switch form.
+    rewrite_all = before is None or was_carried != carried or (carried and card_changed)
+    for word, item in new.items():
+        if rewrite_all or word not in old:
             tx.put(item)
-    _count_districts(tx, tenant_id, after, districts_of(before) if before else set())
+    card = card_to_store(after) if card_changed or was_carried else None
+    gained = districts_of(after) - (districts_of(before) if before else set())
+    # A customer's districts only grow: accounts are added, never removed, and an account's district never
+    # changes (API.md). The search item gains only what this change counts: a customer stored before the
+    # backfill reached it is counted nowhere yet, and the backfill adds what its search item lacks.
+    add_search_item_update(tx, tenant_id, after, card, gained)
 
 
-def _count_districts(tx: Transaction, tenant_id: str, customer: Customer, counted: set[str]) -> None:
-    """Count `customer` in the districts it has gained. A customer's districts only grow: accounts are
-    added, never removed, and an account's district never changes (API.md)."""
-    gained = districts_of(customer) - counted
-    if not gained:
+def add_search_item_update(
+    tx: Transaction,
+    tenant_id: str,
+    customer: Customer,
+    card: dict[str, Any] | None,
+    gained: set[str],
+    *,
+    version: int | None = None,
+) -> None:
+    """Store `card` in the customer's search item and count it in the districts `gained`, in one update
+    (conditioned on the item's version `v` when `version` is given; 0 means no item yet)."""
+    if card is None and not gained:
         return
     spelling: dict[str, str] = {}
     for account in customer.accounts:
         spelling.setdefault(district_key(account.district), account.district)
     for district in sorted(gained):
-        add_district_count(tx, tenant_id, district, spelling[district], 1)
-    # The marker gains only what this change counted: a customer stored before the backfill reached it
-    # is counted nowhere yet, and the backfill adds what its marker lacks.
+        tx.update(
+            {"pk": keys.district_pk(tenant_id), "sk": district},
+            "SET #name = if_not_exists(#name, :name) ADD customers :one",
+            names={"#name": "district"},
+            values={":name": spelling[district], ":one": 1},
+        )
+    names = {f"#{name}": name for name in card or {}}
+    values: dict[str, Any] = {f":{name}": value for name, value in (card or {}).items()}
+    clauses = ["SET " + ", ".join(f"#{name} = :{name}" for name in card)] if card else []
+    if gained:
+        clauses.append("ADD counted :gained, v :one")
+        values |= {":gained": gained, ":one": 1}
+    condition = None
+    if version is not None:
+        condition = "attribute_not_exists(v)" if version == 0 else "v = :v"
+        values |= {":v": version} if version else {}
     tx.update(
-        district_marker_key(tenant_id, customer.customer_id),
-        "ADD counted :gained, v :one",
-        values={":gained": gained, ":one": 1},
+        search_item_key(tenant_id, customer.customer_id),
+        " ".join(clauses),
+        condition=condition,
+        names=names or None,
+        values=values,
     )
-
-
-def add_district_count(tx: Transaction, tenant_id: str, district: str, spelling: str, delta: int) -> None:
-    tx.update(
-        {"pk": keys.district_pk(tenant_id), "sk": district},
-        "SET #name = if_not_exists(#name, :name) ADD customers :delta",
-        names={"#name": "district"},
-        values={":name": spelling, ":delta": delta},
-    )
-
-
-def district_marker_key(tenant_id: str, customer_id: str) -> dict[str, str]:
-    return {"pk": keys.customer_pk(tenant_id, customer_id), "sk": keys.SEARCH_DISTRICTS_SK}
 
 
 # --- reading -----------------------------------------------------------------------------------------------
@@ -169,6 +212,8 @@ def district_marker_key(tenant_id: str, customer_id: str) -> dict[str, str]:
 @dataclass(frozen=True)
 class PostingPage:
     cards: list[SearchCard]
+    # Customers whose postings point to their search item for the card (csr.data.search_index, top).
+    pointers: list[str]
     # Where the next read of the same piece goes on; None once every posting of the piece is read.
     resume: dict[str, str] | None
 
@@ -183,9 +228,19 @@ def read_postings(tenant_id: str, piece: str, resume: dict[str, str] | None, lim
     if resume:
         kwargs["ExclusiveStartKey"] = resume
     page = call(table().query, **kwargs)
-    # A posting of the first index (no card) waits for the backfill (csr.data.search_backfill).
-    cards = [_card(item) for item in page.get("Items", []) if "ln" in item]
-    return PostingPage(cards=cards, resume=page.get("LastEvaluatedKey"))
+    items = page.get("Items", [])
+    # A posting of the first index (neither card nor pointer) waits for the backfill (csr.data.search_backfill).
+    return PostingPage(
+        cards=[_card(item) for item in items if "ln" in item],
+        pointers=[str(item["customer_id"]) for item in items if item.get("ref")],
+        resume=page.get("LastEvaluatedKey"),
+    )
+
+
+def load_cards(tenant_id: str, customer_ids: Iterable[str]) -> list[SearchCard]:
+    """The cards kept in these customers' search items (BatchGetItem, 100 a call)."""
+    found = batch_get([search_item_key(tenant_id, customer_id) for customer_id in customer_ids])
+    return [_card(item) for item in found if "ln" in item]
 
 
 def load_profiles(tenant_id: str, customer_ids: Iterable[str]) -> dict[str, Customer]:

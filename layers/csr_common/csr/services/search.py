@@ -11,9 +11,10 @@ How a page is found (the index is described in csr.data.search_index):
    postings name more than MAX_CUSTOMERS customers (API.md's bound); when every piece does, the answer
    is 422 `query_too_broad`. This is the intersection: the driving postings carry each customer's words,
    so the other pieces are checked against them without reading their own postings.
-3. The rows. Each driving posting's card yields the service accounts whose words hold every piece and
-   whose district is the one asked for, in (last name, first name, customer id, account number) order,
-   after the cursor's position.
+3. The rows. Each driving posting's card (or, for the few customers too large to carry it on every
+   posting, the card of their search item, one BatchGetItem per 100) yields the service accounts whose
+   words hold every piece and whose district is the one asked for, in (last name, first name, customer
+   id, account number) order, after the cursor's position.
 4. Live status and fields. The profiles of the next candidates are read with BatchGetItem (100 a call),
    each row checked again against the live customer (its status among those asked for, its words still
    matching), until the page and one more row are found; then the page's account items (one more
@@ -62,7 +63,8 @@ class _Reading:
     """One piece's postings as read so far."""
 
     piece: str
-    cards: dict[str, SearchCard]
+    # By customer: its card, or None while it is only a pointer to the customer's search item.
+    cards: dict[str, SearchCard | None]
     resume: dict[str, str] | None = None
     done: bool = False
     reads: int = 0
@@ -72,12 +74,19 @@ class _Reading:
         page = search_index.read_postings(tenant_id, self.piece, self.resume, limit)
         self.reads += 1
         self.cards.update((card.customer_id, card) for card in page.cards)
+        self.cards.update((customer_id, None) for customer_id in page.pointers)
         self.resume = page.resume
         self.done = page.resume is None
 
     @property
     def too_broad(self) -> bool:
         return len(self.cards) > MAX_CUSTOMERS
+
+    def all_cards(self, tenant_id: str) -> list[SearchCard]:
+        """Every card, those behind pointers read from the customers' search items."""
+        pointed = [customer_id for customer_id, card in self.cards.items() if card is None]
+        carried = [card for card in self.cards.values() if card is not None]
+        return carried + (search_index.load_cards(tenant_id, pointed) if pointed else [])
 
 
 def driving_order(pieces: list[str]) -> list[str]:
@@ -200,7 +209,7 @@ def search_customers(
     query = {"list": "customer_search", "pieces": pieces, "district": wanted_district, "status": sorted(statuses)}
     position = _position(tenant_id, query, cursor)
     reading = read_whole(tenant_id, position[1]) if position else drive(tenant_id, pieces)
-    candidates = candidate_rows(list(reading.cards.values()), pieces, wanted_district)
+    candidates = candidate_rows(reading.all_cards(tenant_id), pieces, wanted_district)
     if position:
         candidates = [row for row in candidates if row > position[0]]
     found = live_rows(tenant_id, candidates, limit + 1, statuses)
