@@ -53,3 +53,9 @@ clean:
 # Not part of `make test`: a group of 10,000 clients created, then 5,000 removed (calls, not time).
 bench-groups: $(STAMP)
 	PYTHONPATH=.:layers/csr_common $(BIN)/python -m bench.groups
+
+# Backfill the search index (postings with cards, district counters) of an existing table: resumable and
+# idempotent. Needs TABLE_NAME and AWS credentials for the target account (README: Search index migration).
+.PHONY: migrate-search
+migrate-search: $(STAMP)
+	PYTHONPATH=.:layers/csr_common $(BIN)/python -m infra.migrate_search $(ARGS)
