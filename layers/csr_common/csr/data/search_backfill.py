@@ -21,13 +21,14 @@ from typing import Any
 from boto3.dynamodb.conditions import Attr
 
 from csr.data import customers, keys
-from csr.data.dynamo import Transaction, call, retry_on_conflict, table
+from csr.data.dynamo import Transaction, call, table
+from csr.data.errors import ConditionFailed
 from csr.data.search_index import add_search_item_update, card_to_store, posting_key, postings, search_item_key
-from csr.errors import ConcurrentChangeError
 from csr.models.customers import Customer
 from csr.rules.search import districts_of, without_prefixes
 from csr.text import fold, words
 
+REDO_ATTEMPTS = 5
 PROGRESS_KEY = {"pk": keys.SEARCH_MIGRATION_PK, "sk": "PROGRESS"}
 
 
@@ -99,17 +100,18 @@ def _update_search_item(tenant_id: str, customer: Customer) -> None:
 
 
 def backfill_customer(tenant_id: str, customer_id: str) -> None:
-    def attempt() -> None:
+    """Index one customer; a customer changed meanwhile is done again (its postings may be those of the
+    version before), a few times at most: a customer written that often indexes itself anyway."""
+    for _ in range(REDO_ATTEMPTS):
         found = customers.load(tenant_id, customer_id)
         if found is None:
             return
         _put_postings(tenant_id, found.customer)
         _update_search_item(tenant_id, found.customer)
         again = customers.load(tenant_id, customer_id)
-        if again is not None and again.customer.version != found.customer.version:
-            raise ConcurrentChangeError()  # its postings may be those of the version before: redo them
-
-    retry_on_conflict(attempt)
+        if again is None or again.customer.version == found.customer.version:
+            return
+    raise ConditionFailed()
 
 
 def run(*, page_size: int = 1000, max_pages: int | None = None, restart: bool = False) -> Progress:
