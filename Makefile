@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test lint importlint typecheck cfn-lint pytest package clean bench-search bench-activity
+.PHONY: serve test lint importlint typecheck cfn-lint pytest package clean bench-search bench-activity catalogs
 
 $(STAMP): pyproject.toml layers/csr_common/requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,3 +49,7 @@ bench-search: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .aws-sam build dist
+
+# The French and Spanish message catalogs (csr.i18n): new message ids added, .mo compiled (commit both).
+catalogs: $(STAMP)
+	PYTHONPATH=.:layers/csr_common $(BIN)/python -m infra.catalogs

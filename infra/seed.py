@@ -168,7 +168,7 @@ STATUS_ENTRIES = {
     PortalStatus.PERMANENT_LOCK: (ActivityType.ACCOUNT_DEACTIVATED, "Portal account deactivated"),
     PortalStatus.HIDDEN: (ActivityType.ACCOUNT_HIDDEN, "Portal account hidden"),
 }
-STAFF = Actor.csr("seed")
+STAFF = Actor.csr("seed", "csr.demo@example.org")
 
 
 @dataclass
