@@ -51,14 +51,39 @@ def test_an_unknown_session_gets_a_404_page(server: LocalServer, query: str) -> 
     assert "<script>" not in page.text
 
 
-def test_reset_link_points_at_this_server(server: LocalServer) -> None:
+def test_reset_link_points_at_this_server_in_the_customer_language(server: LocalServer) -> None:
     token = server.token(["csr"])
-    created = server.call("POST", "/customers", token=token, json=new_customer_body(7102)).json()
+    created = server.call("POST", "/customers", token=token, json=new_customer_body(7102, language="es")).json()
     sent = server.call("POST", f"/customers/{created['customer_id']}/password-reset-link", token=token)
     assert sent.status_code == 202, sent.text
     newest = server.call("GET", "/_local/outbox").json()["items"][0]
     assert newest["to"] == [created["email"]]
+    assert newest["subject"] == "Restablezca la contraseña de su portal"
     assert f"{server.url}/portal/reset-password?token=" in newest["text"]
+
+
+def test_enroll_emails_a_set_password_link_in_the_customer_language(server: LocalServer) -> None:
+    token = server.token(["csr"])
+    body = new_customer_body(7104, language="fr", enroll_in_portal=False)
+    created = server.call("POST", "/customers", token=token, json=body).json()
+    enrolled = server.call(
+        "POST", f"/customers/{created['customer_id']}/enroll", token=token, headers={"Accept-Language": "es"}
+    )
+    assert enrolled.status_code == 202, enrolled.text
+    assert enrolled.json()["portal_status"] == "enrolled"
+    newest = server.call("GET", "/_local/outbox").json()["items"][0]
+    assert newest["to"] == [created["email"]]
+    assert newest["subject"] == "Votre compte du portail client est prêt"
+    assert f"{server.url}/portal/reset-password?token=" in newest["text"]
+    again = server.call(
+        "POST", f"/customers/{created['customer_id']}/enroll", token=token, headers={"Accept-Language": "es"}
+    )
+    assert again.status_code == 409
+    assert again.json()["error"] == {
+        "code": "already_enrolled",
+        "message": "Este cliente ya tiene una cuenta en el portal.",
+        "details": {},
+    }
 
 
 def _free_port() -> int:
