@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test lint importlint typecheck cfn-lint pytest package clean bench-search bench-activity bench-groups
+.PHONY: serve test lint importlint typecheck cfn-lint pytest package clean bench-search bench-activity bench-groups catalogs
 
 $(STAMP): pyproject.toml layers/csr_common/requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -59,3 +59,7 @@ bench-groups: $(STAMP)
 .PHONY: migrate-search
 migrate-search: $(STAMP)
 	PYTHONPATH=.:layers/csr_common $(BIN)/python -m infra.migrate_search $(ARGS)
+
+# The French and Spanish message catalogs (csr.i18n): new message ids added, .mo compiled (commit both).
+catalogs: $(STAMP)
+	PYTHONPATH=.:layers/csr_common $(BIN)/python -m infra.catalogs

@@ -43,7 +43,7 @@ from csr.errors import (
     ValidationFailedError,
 )
 from csr.models.common import ID_PATTERN
-from infra import outbox, template
+from infra import outbox, portal_view, template
 from infra.apigw import invoke, rest_event, route_pattern
 from infra.local_auth import InvalidTokenError, LocalAuthorizer
 from infra.local_aws import LocalAws
@@ -186,6 +186,9 @@ class LocalApi:
         path = unquote(split.path)
         if path.startswith("/_local/"):
             return self.handle_local(method, path, body), path
+        if method == "GET" and path == portal_view.IMPERSONATION_PATH:
+            with self.invoke_lock:
+                return portal_view.impersonation_page(split.query), path
         route = resolve_route(self.routes, method, path)
         if route is None:
             return error_answer(NotFoundError()), "(no route)"
@@ -377,6 +380,7 @@ def main(argv: list[str] | None = None) -> None:
     authorizer = LocalAuthorizer(secret) if secret else LocalAuthorizer()
     server = ThreadingHTTPServer((args.host, args.port), request_handler(LocalApi(authorizer)))
     url = f"http://{args.host}:{server.server_address[1]}"
+    portal_view.serve_portal_at(url)
     # SQS messages go to their functions as Lambda's event source mappings would deliver them.
     delivery = SqsDelivery().start()
     say(banner(url, authorizer, summary, started))

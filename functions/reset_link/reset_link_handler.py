@@ -1,4 +1,4 @@
-"""Password-reset links emailed to the customer's address on record."""
+"""Password-reset links emailed to the customer's address on record, and enrolment with a set-password link."""
 
 from typing import Any
 
@@ -9,6 +9,7 @@ from csr.auth import CSR_ROLES
 from csr.http import ConsoleResolver
 from csr.idempotency import IdempotencyKey, run_idempotent
 from csr.models.common import CustomerId
+from csr.models.customers import EnrollmentSent
 from csr.models.recovery import ResetLinkSent
 from csr.observability import logger, metrics, tracer
 from csr.services import reset_links
@@ -29,6 +30,11 @@ def handle_send_reset_link(customer_id: CustomerId, idempotency_key: Idempotency
         app.lambda_context,
     )
     return ResetLinkSent.model_validate(result)
+
+
+@app.post("/customers/<customer_id>/enroll", status_code=202)
+def handle_enroll_customer(customer_id: CustomerId) -> EnrollmentSent:
+    return reset_links.enroll(app.caller(), customer_id)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from csr.errors import ForbiddenError, UnauthorizedError
+from csr.i18n import DEFAULT_LANGUAGE, Language, request_language
 
 _TENANT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
@@ -32,6 +33,8 @@ class Caller(BaseModel):
     email: str
     tenant_id: str
     roles: frozenset[str]
+    # The language the request's Accept-Language asks for: of error messages and instructions.
+    language: Language = DEFAULT_LANGUAGE
 
     def has_any(self, roles: frozenset[Role]) -> bool:
         return not self.roles.isdisjoint(roles)
@@ -53,6 +56,7 @@ def caller_from_event(event: Mapping[str, Any]) -> Caller:
         email=str(claims.get("email", "")),
         tenant_id=tenant_id,
         roles=parse_groups(str(claims.get("cognito:groups", ""))),
+        language=request_language(event),
     )
 
 

@@ -20,12 +20,14 @@ from csr.errors import (
     ChangeTooLargeError,
     ConcurrentChangeError,
     DependencyUnavailableError,
+    InternalError,
     InvalidCursorError,
     MalformedRequestError,
     NotFoundError,
     PayloadTooLargeError,
     ValidationFailedError,
 )
+from csr.i18n import DEFAULT_LANGUAGE, Language, request_language
 from csr.observability import logger
 from csr.settings import require_settings
 
@@ -42,8 +44,8 @@ class ErrorBody(BaseModel):
     error: ErrorDetail
 
 
-def error_response(error: ApiError) -> Response[Any]:
-    return Response(status_code=error.status, content_type="application/json", body=error.body())
+def error_response(error: ApiError, language: Language = DEFAULT_LANGUAGE) -> Response[Any]:
+    return Response(status_code=error.status, content_type="application/json", body=error.body(language))
 
 
 def data_error(exc: DataError) -> ApiError:
@@ -57,20 +59,20 @@ def data_error(exc: DataError) -> ApiError:
     return DependencyUnavailableError()
 
 
-def _validation_response(exc: RequestValidationError) -> Response[Any]:
+def _validation_error(exc: RequestValidationError) -> ApiError:
     errors = list(exc.errors())
     if any(err.get("type") == "json_invalid" for err in errors):
-        return error_response(MalformedRequestError())
+        return MalformedRequestError()
     if any(tuple(err.get("loc", ())) == ("query", "cursor") for err in errors):
-        return error_response(InvalidCursorError())
+        return InvalidCursorError()
     if any(err.get("loc", ("",))[0] == "path" for err in errors):
         # An id of the wrong shape is answered like an unknown id: never reveal what exists.
-        return error_response(NotFoundError())
+        return NotFoundError()
     fields = [
         {"field": ".".join(str(part) for part in err.get("loc", ())[1:]) or "body", "message": err.get("msg", "")}
         for err in errors
     ]
-    return error_response(ValidationFailedError(fields=fields))
+    return ValidationFailedError(fields=fields)
 
 
 def _body_size(event: Mapping[str, Any]) -> int:
@@ -113,18 +115,20 @@ class ConsoleResolver(APIGatewayRestResolver):
         require_settings()
         super().__init__(enable_validation=True)
         self.roles = frozenset(roles)
-        self.exception_handler(ApiError)(error_response)
-        self.exception_handler(DataError)(lambda exc: error_response(data_error(exc)))
-        self.exception_handler(RequestValidationError)(_validation_response)
-        self.not_found()(lambda _exc: error_response(NotFoundError()))
+        self.exception_handler(ApiError)(self._error_response)
+        self.exception_handler(DataError)(lambda exc: self._error_response(data_error(exc)))
+        self.exception_handler(RequestValidationError)(lambda exc: self._error_response(_validation_error(exc)))
+        self.not_found()(lambda _exc: self._error_response(NotFoundError()))
         self.exception_handler(Exception)(self._unexpected)
         self.use([_refuse_body_where_none_is_taken])
 
-    @staticmethod
-    def _unexpected(exc: Exception) -> Response[Any]:
+    def _error_response(self, error: ApiError) -> Response[Any]:
+        """The error body in the language the request's `Accept-Language` asks for."""
+        return error_response(error, request_language(self.current_event.raw_event))
+
+    def _unexpected(self, exc: Exception) -> Response[Any]:
         logger.exception("unhandled error")
-        body = {"error": {"code": "internal_error", "message": "Something went wrong on our side.", "details": {}}}
-        return Response(status_code=500, content_type="application/json", body=body)
+        return self._error_response(InternalError())
 
     def openapi_document(self) -> dict[str, Any]:
         """Powertools' document, with the error body of API.md where it would put its own 422 shape, and
@@ -160,7 +164,7 @@ class ConsoleResolver(APIGatewayRestResolver):
             result = {
                 "statusCode": error.status,
                 "headers": {"Content-Type": "application/json"},
-                "body": self._serializer(error.body()),
+                "body": self._serializer(error.body(request_language(event))),
                 "isBase64Encoded": False,
             }
         else:
