@@ -11,7 +11,6 @@ import json
 from pathlib import Path
 
 from csr.errors import NotFoundError
-
 from infra.template import ROOT
 
 CONSOLE_ROOT = (ROOT / "console").resolve()

@@ -74,9 +74,9 @@ def artifacts() -> Path:
 class Console:
     """The console as a person uses it, in one language, plus the checks every screen gets."""
 
-    def __init__(self, driver: WebDriver, server: LocalServer, artifacts: Path, name: str) -> None:
+    def __init__(self, driver: WebDriver, local_server: LocalServer, artifacts: Path, name: str) -> None:
         self.driver = driver
-        self.server = server
+        self.server = local_server
         self.artifacts = artifacts
         self.name = re.sub(r"[^\w.-]+", "_", name)
         self.lang = "en"

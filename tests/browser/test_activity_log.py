@@ -37,17 +37,23 @@ def test_csr_pages_and_filters_activity_log(
     console.sign_in(lang)
     console.open_customer(customer)
     # Then page 1 of 3, newest first
-    console.wait_text(".activity-summary", summary(console, **{"from": 1, "to": 10, "total": total, "page": 1, "pages": 3}))
+    console.wait_text(
+        ".activity-summary", summary(console, **{"from": 1, "to": 10, "total": total, "page": 1, "pages": 3})
+    )
     assert rows(console)[0] == console.text("activity.type.account_unlocked")
     assert len(rows(console)) == PAGE_SIZE
     console.check("activity-page-1")
     # When the CSR picks page 2, then Next
     console.find(".activity button.page:nth-child(1)")
     next(b for b in console.all(".activity button.page") if b.text == "2").click()
-    console.wait_text(".activity-summary", summary(console, **{"from": 11, "to": 20, "total": total, "page": 2, "pages": 3}))
+    console.wait_text(
+        ".activity-summary", summary(console, **{"from": 11, "to": 20, "total": total, "page": 2, "pages": 3})
+    )
     assert console.focused().get_attribute("id") == "activity-summary"
     console.find(".activity button.next").click()
-    console.wait_text(".activity-summary", summary(console, **{"from": 21, "to": total, "total": total, "page": 3, "pages": 3}))
+    console.wait_text(
+        ".activity-summary", summary(console, **{"from": 21, "to": total, "total": total, "page": 3, "pages": 3})
+    )
     assert rows(console)[-1] == console.text("activity.type.customer_created")
     assert not console.all(".activity button.next")
     # When View All, then Paginate
@@ -55,13 +61,19 @@ def test_csr_pages_and_filters_activity_log(
     console.wait_text(".activity-summary", console.text("activity.all_shown", total=total))
     assert len(rows(console)) == total
     console.find(".activity .pager button").click()
-    console.wait_text(".activity-summary", summary(console, **{"from": 1, "to": 10, "total": total, "page": 1, "pages": 3}))
+    console.wait_text(
+        ".activity-summary", summary(console, **{"from": 1, "to": 10, "total": total, "page": 1, "pages": 3})
+    )
     # When they keep only the locks
     Select(console.find("#activity-type")).select_by_value("account_locked")
     console.find(".activity form button[type=submit]").click()
-    console.wait_text(".activity-summary", summary(console, **{"from": 1, "to": 10, "total": CYCLES, "page": 1, "pages": 2}))
+    console.wait_text(
+        ".activity-summary", summary(console, **{"from": 1, "to": 10, "total": CYCLES, "page": 1, "pages": 2})
+    )
     assert set(rows(console)) == {console.text("activity.type.account_locked")}
     console.find(".activity button.next").click()
-    console.wait_text(".activity-summary", summary(console, **{"from": 11, "to": 12, "total": CYCLES, "page": 2, "pages": 2}))
+    console.wait_text(
+        ".activity-summary", summary(console, **{"from": 11, "to": 12, "total": CYCLES, "page": 2, "pages": 2})
+    )
     assert set(rows(console)) == {console.text("activity.type.account_locked")}
     console.check_narrow("activity-filtered")

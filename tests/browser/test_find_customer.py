@@ -3,10 +3,16 @@ too-broad states."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
 
 from tests.browser.conftest import LANGUAGES, Console
+
+MakeCustomer = Callable[..., dict[str, Any]]
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -41,3 +47,101 @@ def test_csr_finds_multi_unit_address_by_street_number(console: Console, lang: s
     assert console.find("#q").get_attribute("value") == "2172"
     console.driver.forward()
     console.wait_text("h1", first_name.split(", ")[1])
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_sign_in_screen_follows_browser_language(console: Console, lang: str) -> None:
+    # Given a browser whose first language is `lang` (Canadian French, Mexican Spanish, ...) and no choice stored
+    console.driver.execute_cdp_cmd(
+        "Network.setUserAgentOverride",
+        {"userAgent": console.driver.execute_script("return navigator.userAgent"), "acceptLanguage": f"{lang}-CA"},
+    )
+    try:
+        console.open()
+        console.driver.execute_script("sessionStorage.clear(); localStorage.clear();")
+        console.open()
+        # Then the console starts in that language, and the switcher says so
+        console.lang = lang
+        console.wait_text("h1", console.text("signin.title"))
+        assert console.driver.execute_script("return document.documentElement.lang") == lang
+        assert console.find("#language").get_attribute("value") == lang
+        console.check("sign-in")
+        console.check_narrow("sign-in")
+    finally:
+        console.driver.execute_cdp_cmd(
+            "Network.setUserAgentOverride",
+            {"userAgent": console.driver.execute_script("return navigator.userAgent"), "acceptLanguage": "en-US"},
+        )
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_search_pages_with_next_cursor_and_back(console: Console, make_customer: MakeCustomer, lang: str) -> None:
+    # Given 21 customers sharing a last name: one page of 20 and one of 1
+    word = f"Pagerlang{lang}"
+    for _ in range(21):
+        make_customer(last_name=word)
+    console.sign_in(lang)
+    console.search(word.lower())
+    assert len(console.all("table.results tbody tr")) == 20
+    # When Next page
+    next(a for a in console.all(".pager a") if a.text == console.text("search.next_page")).click()
+    console.wait(lambda d: len(console.all("table.results tbody tr")) == 1, "the second page")
+    assert "cursor=" in console.driver.current_url
+    # Then back shows the first page again
+    console.driver.back()
+    console.wait(lambda d: len(console.all("table.results tbody tr")) == 20, "the first page again")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_search_states_no_result_add_a_word_and_error(console: Console, lang: str) -> None:
+    console.sign_in(lang)
+    console.search("zzqxj")
+    assert console.find("#results-heading").text == console.text("search.no_result_title")
+    # The API's 422 query_too_broad and a 503, answered by a stand-in for fetch on /customers
+    for status, code, title in (
+        (422, "query_too_broad", "search.too_broad_title"),
+        (503, "dependency_unavailable", "search.error_title"),
+    ):
+        console.driver.execute_script(
+            """const [status, code] = arguments; const real = window.__realFetch ?? window.fetch;
+            window.__realFetch = real;
+            window.fetch = (url, init) => String(url).includes('/customers?') ? Promise.resolve(new Response(
+              JSON.stringify({error: {code, message: 'x', details: {}}}),
+              {status, headers: {'Content-Type': 'application/json', 'X-Request-Id': 'req-1'}})) : real(url, init);""",
+            status,
+            code,
+        )
+        console.search("jean")
+        console.wait_text("#results-heading", console.text(title))
+        alert = console.find(".results-section[role=alert]")
+        assert console.focused().get_attribute("id") == "results-heading"
+        if code == "query_too_broad":
+            assert console.text("search.too_broad") in alert.text
+            console.check("too-broad")
+        else:
+            assert console.text("error.dependency_unavailable") in alert.text
+            assert "req-1" in alert.text
+
+
+def test_district_is_a_drop_down_when_the_api_lists_districts(console: Console) -> None:
+    # Given an API that answers GET /districts (a stand-in for fetch, installed before the page loads)
+    script = console.driver.execute_cdp_cmd(
+        "Page.addScriptToEvaluateOnNewDocument",
+        {
+            "source": """const real = window.fetch;
+            window.fetch = (url, init) => String(url).endsWith('/districts') ? Promise.resolve(new Response(
+              JSON.stringify({items: [{district: 'downtown', customers: 8}, {district: 'north', customers: 3}]}),
+              {status: 200, headers: {'Content-Type': 'application/json'}})) : real(url, init);"""
+        },
+    )
+    try:
+        console.sign_in("en")
+        # When the CSR picks a district from the list and searches
+        Select(console.find("select#district")).select_by_value("downtown")
+        console.search("2172")
+        # Then the filter is in the URL and kept in the form
+        assert "district=downtown" in console.driver.current_url
+        assert console.find("select#district").get_attribute("value") == "downtown"
+        assert {row.text for row in console.all("table.results td:nth-child(4)")} == {"downtown"}
+    finally:
+        console.driver.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", {"identifier": script["identifier"]})
