@@ -158,7 +158,19 @@ class Console:
         self.find("dialog[open] button[value=yes]").click()
 
     def notice(self, expected: str) -> WebElement:
-        found = self.wait_text("#customer-notice .notice", expected)
+        """The notice that ends an action, holding `expected` (an error notice ends the wait at once)."""
+        found: WebElement = self.wait(
+            lambda d: next(
+                (
+                    e
+                    for e in d.find_elements(By.CSS_SELECTOR, "#customer-notice .notice")
+                    if expected in e.text or "notice-error" in str(e.get_attribute("class"))
+                ),
+                None,
+            ),
+            f"a notice with {expected!r}",
+        )
+        assert expected in found.text, found.text
         assert self.focused() == found, "focus moves to the notice after an action"
         return found
 

@@ -27,7 +27,7 @@ def api_customer(console: Console, customer: dict[str, Any], token: str) -> dict
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_csr_locks_with_reason_and_unlocks(
+def test_csr_locks_with_reason_and_unlocks_and_has_no_hide(
     console: Console, make_customer: MakeCustomer, csr_token: str, lang: str
 ) -> None:
     # Given an enrolled customer opened from the search
@@ -35,6 +35,13 @@ def test_csr_locks_with_reason_and_unlocks(
     console.sign_in(lang)
     console.open_customer(customer)
     assert console.portal_status() == console.text("status.enrolled")
+    # A CSR has no Hide (supervisors only)
+    assert not console.all("button[data-action='hide']")
+    # When the CSR starts a lock and answers No, nothing changes
+    console.act("lock")
+    console.find("dialog[open] button[value=no]").click()
+    console.wait(lambda d: not console.all("dialog[open]"), "dialog closed")
+    assert api_customer(console, customer, csr_token)["portal"]["status"] == "enrolled"
     # When the CSR locks, with a reason and a note, answering Yes (the dialog used from the keyboard)
     console.find("button[data-action='lock']").send_keys(Keys.ENTER)
     dialog = console.find("dialog[open]")
@@ -58,20 +65,6 @@ def test_csr_locks_with_reason_and_unlocks(
     console.answer_yes()
     # Then the account is enrolled again
     console.notice(console.text("unlock.done"))
-    assert console.portal_status() == console.text("status.enrolled")
-    assert api_customer(console, customer, csr_token)["portal"]["status"] == "enrolled"
-
-
-@pytest.mark.parametrize("lang", LANGUAGES)
-def test_lock_answered_no_changes_nothing(
-    console: Console, make_customer: MakeCustomer, csr_token: str, lang: str
-) -> None:
-    customer = make_customer()
-    console.sign_in(lang)
-    console.open_customer(customer)
-    console.act("lock")
-    console.find("dialog[open] button[value=no]").click()
-    console.wait(lambda d: not console.all("dialog[open]"), "dialog closed")
     assert console.portal_status() == console.text("status.enrolled")
     assert api_customer(console, customer, csr_token)["portal"]["status"] == "enrolled"
 
@@ -214,15 +207,6 @@ def test_supervisor_hides_customer(console: Console, make_customer: MakeCustomer
     console.check("no-result")
     console.search(customer["person_id"], statuses=["hidden"])
     assert console.find("table.results .status").text == console.text("status.hidden")
-
-
-@pytest.mark.parametrize("lang", LANGUAGES)
-def test_csr_has_no_hide_button(console: Console, make_customer: MakeCustomer, lang: str) -> None:
-    customer = make_customer()
-    console.sign_in(lang)
-    console.open_customer(customer)
-    console.find("button[data-action='lock']")
-    assert not console.all("button[data-action='hide']")
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
