@@ -38,7 +38,12 @@ function entriesTable(items) {
           h("td", { "data-label": t("activity.col.at") }, h("time", { datetime: entry.at }, dateTime(entry.at))),
           h("td", { "data-label": t("activity.col.type") }, label("activity.type", entry.type)),
           h("td", { "data-label": t("activity.col.actor") }, actor(entry)),
-          h("td", { "data-label": t("activity.col.summary") }, entry.summary),
+          h(
+            "td",
+            { "data-label": t("activity.col.summary") },
+            entry.summary,
+            entry.details?.reason ? ` (${label("lock_reason", entry.details.reason)})` : null,
+          ),
         ),
       ),
     ),

@@ -418,8 +418,16 @@ function portalSection(customer, ctx) {
 export async function renderCustomer(customerId, ctx) {
   const back = h("p", { class: "back" }, ctx.link({}, t("customer.back")));
   let customer;
+  let payments;
+  let recovery;
+  let activity;
   try {
-    customer = await api("GET", `/customers/${seg(customerId)}`);
+    [customer, payments, recovery, activity] = await Promise.all([
+      api("GET", `/customers/${seg(customerId)}`),
+      api("GET", `/customers/${seg(customerId)}/payments`),
+      api("GET", `/customers/${seg(customerId)}/recovery-code`),
+      activitySection(customerId),
+    ]);
   } catch (error) {
     if (error.status === 401) throw error;
     const title = h("h1", {}, t("customer.not_found_title"));
@@ -428,11 +436,6 @@ export async function renderCustomer(customerId, ctx) {
     showError(slot, error);
     return title;
   }
-  const [payments, recovery, activity] = await Promise.all([
-    api("GET", `/customers/${seg(customerId)}/payments`),
-    api("GET", `/customers/${seg(customerId)}/recovery-code`),
-    activitySection(customerId),
-  ]);
   const local = {
     ...ctx,
     act: async (work) => {

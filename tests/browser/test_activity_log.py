@@ -42,6 +42,7 @@ def test_csr_pages_and_filters_activity_log(
     )
     assert rows(console)[0] == console.text("activity.type.account_unlocked")
     assert len(rows(console)) == PAGE_SIZE
+    console.driver.execute_script("document.querySelector('.activity').scrollIntoView()")
     console.check("activity-page-1")
     # When the CSR picks page 2, then Next
     console.find(".activity button.page:nth-child(1)")

@@ -3,9 +3,11 @@ too-broad states."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
+import jwt
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
@@ -145,3 +147,22 @@ def test_district_is_a_drop_down_when_the_api_lists_districts(console: Console) 
         assert {row.text for row in console.all("table.results td:nth-child(4)")} == {"downtown"}
     finally:
         console.driver.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", {"identifier": script["identifier"]})
+
+
+def test_rejected_token_returns_to_sign_in_and_unknown_customer_says_so(console: Console) -> None:
+    # Given a signed-in CSR on an unknown customer's address
+    console.sign_in("fr")
+    console.open("?customer=cus_doesnotexist")
+    console.wait_text("h1", console.text("customer.not_found_title"))
+    assert console.text("error.not_found") in console.find("[role=alert]").text
+    # When the API stops accepting the session's token (signed with another key, not yet expired)
+    forged = jwt.encode(
+        {"sub": "x", "email": "x@staff.example.com", "cognito:groups": ["csr"], "exp": int(time.time()) + 600},
+        "another-key-entirely-32-bytes-long!!",
+        algorithm="HS256",
+    )
+    console.driver.execute_script("sessionStorage.setItem('csr-console.token', arguments[0])", forged)
+    console.open("?q=2172")
+    # Then the console asks to sign in again, and says why
+    console.wait_text("h1", console.text("signin.title"))
+    assert console.text("signin.expired") in console.find("[role=alert]").text
