@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test lint importlint typecheck cfn-lint pytest package clean bench-search bench-activity bench-groups catalogs
+.PHONY: serve test lint importlint typecheck cfn-lint pytest package clean bench-search bench-activity bench-groups catalogs browser-deps
 
 $(STAMP): pyproject.toml layers/csr_common/requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,8 +36,17 @@ cfn-lint: $(STAMP)
 bench-activity: $(STAMP)
 	PYTHONPATH=.:layers/csr_common $(BIN)/python -m bench.activity
 
-pytest: $(STAMP)
-	$(BIN)/python -m pytest -n 2 -q
+# The browser tests (tests/browser) share one local server and one Chromium, so they stay on one worker.
+pytest: $(STAMP) browser-deps
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
+
+# Debian's chromium and chromium-driver for the console's browser tests (no browser can be downloaded).
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+		$$(test "$$(id -u)" -eq 0 || echo sudo) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$(test "$$(id -u)" -eq 0 || echo sudo) \
+			apt-get install -y -qq chromium chromium-driver; \
+	fi
 
 # The deploy-ready artifact for the template's runtime and architecture (see README: Deploy).
 package: $(STAMP)

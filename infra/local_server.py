@@ -43,7 +43,7 @@ from csr.errors import (
     ValidationFailedError,
 )
 from csr.models.common import ID_PATTERN
-from infra import outbox, portal_view, template
+from infra import console, outbox, portal_view, template
 from infra.apigw import invoke, rest_event, route_pattern
 from infra.local_auth import InvalidTokenError, LocalAuthorizer
 from infra.local_aws import LocalAws
@@ -184,6 +184,8 @@ class LocalApi:
         and queries may hold session tokens)."""
         split = urlsplit(target)
         path = unquote(split.path)
+        if console.is_console_path(path):
+            return console.serve(method, path), "/console/"
         if path.startswith("/_local/"):
             return self.handle_local(method, path, body), path
         if method == "GET" and path == portal_view.IMPERSONATION_PATH:
