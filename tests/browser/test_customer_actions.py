@@ -133,6 +133,7 @@ def test_reset_link_email_in_customers_language(
     mail = console.server.call("GET", "/_local/outbox").json()["items"][0]
     assert mail["to"] == [customer["email"]]
     # The same email to an English-speaking customer has another subject
+    console.find(".back a").click()
     console.open_customer(english)
     console.find("button[data-action='reset_link']").click()
     console.notice(console.text("reset.reminder"))
