@@ -197,7 +197,7 @@ class LocalApi:
             path,
             multi_query=query,
             headers=headers,
-            body=body.decode(errors="replace") if body else None,
+            body=body or None,
             claims=claims,
         )
         with self.invoke_lock:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -19,12 +18,10 @@ from csr.errors import (
     InvalidCursorError,
     MalformedRequestError,
     NotFoundError,
-    PayloadTooLargeError,
     ValidationFailedError,
 )
 from csr.observability import logger
-
-MAX_BODY_BYTES = 64 * 1024
+from csr.request_body import checked_text
 
 
 class ErrorDetail(BaseModel):
@@ -57,13 +54,6 @@ def _validation_response(exc: RequestValidationError) -> Response[Any]:
     return error_response(ValidationFailedError(fields=fields))
 
 
-def _body_size(event: Mapping[str, Any]) -> int:
-    body = event.get("body") or ""
-    if event.get("isBase64Encoded"):
-        return len(base64.b64decode(body, validate=False))
-    return len(body.encode())
-
-
 def _refuse_body_where_none_is_taken(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[Any]:
     """A route that names no body takes none: an empty body or `{}` (API.md). Anything else is an error
     rather than silently ignored: 400 if it is not JSON, 422 if it is."""
@@ -78,13 +68,16 @@ def _refuse_body_where_none_is_taken(app: APIGatewayRestResolver, next_middlewar
     return next_middleware(app)
 
 
-def _as_json(event: Mapping[str, Any]) -> dict[str, Any]:
-    """Every body is read as JSON, whatever Content-Type the client sent (curl -d sends a form type):
-    otherwise Powertools would parse it as a form and echo its raw text back in the 422."""
+def _as_json(event: Mapping[str, Any], body: str) -> dict[str, Any]:
+    """Every body is read as JSON text, whatever Content-Type the client sent (curl -d sends a form type;
+    otherwise Powertools would parse it as a form and echo its raw text back in the 422), and however
+    API Gateway encoded it (`body` is the checked text of a base64-encoded one)."""
     headers = {k: v for k, v in (event.get("headers") or {}).items() if k.lower() != "content-type"}
     multi = {k: v for k, v in (event.get("multiValueHeaders") or {}).items() if k.lower() != "content-type"}
     return {
         **event,
+        "body": body if event.get("body") is not None else None,
+        "isBase64Encoded": False,
         "headers": {**headers, "Content-Type": "application/json"},
         "multiValueHeaders": {**multi, "Content-Type": ["application/json"]},
     }
@@ -135,8 +128,8 @@ class ConsoleResolver(APIGatewayRestResolver):
     def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
         result: dict[str, Any]
         try:
-            if _body_size(event) > MAX_BODY_BYTES:
-                raise PayloadTooLargeError()
+            # Size, UTF-8, depth and digits are checked on the raw body before anything parses it.
+            body = checked_text(event)
             require_role(caller_from_event(event), self.roles)
         except ApiError as error:
             result = {
@@ -146,7 +139,7 @@ class ConsoleResolver(APIGatewayRestResolver):
                 "isBase64Encoded": False,
             }
         else:
-            result = super().resolve(_as_json(event), context)
+            result = super().resolve(_as_json(event, body), context)
         request_id = str((event.get("requestContext") or {}).get("requestId", ""))
         result.setdefault("headers", {})["X-Request-Id"] = request_id
         if "multiValueHeaders" in result:
