@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -13,6 +14,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
 from csr.auth import Caller, Role, caller_from_event, require_role
+from csr.contract import response as error_schema
+from csr.contract import route_errors
 from csr.errors import (
     ApiError,
     InvalidCursorError,
@@ -102,24 +105,20 @@ class ConsoleResolver(APIGatewayRestResolver):
         return Response(status_code=500, content_type="application/json", body=body)
 
     def openapi_document(self) -> dict[str, Any]:
-        """Powertools' document, with the error body of API.md where it would put its own 422 shape, and
-        the errors every route can answer (401, 403, 503; 404 where the path names a record)."""
+        """Powertools' document, with API.md's error body where it would put its own 422 shape, and every
+        error status and `code` each operation can answer (csr.contract)."""
         document: dict[str, Any] = json.loads(self.get_openapi_json_schema())
         schemas = document.setdefault("components", {}).setdefault("schemas", {})
         for name in ("HTTPValidationError", "ValidationError"):
             schemas.pop(name, None)
         schemas.update(ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}").pop("$defs"))
         schemas["ErrorBody"] = ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}")
-        error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
-        for path, operations in document.get("paths", {}).items():
-            for operation in operations.values():
-                statuses = {401: "Unauthorized", 403: "Forbidden", 422: "Invalid input", 503: "Retry later"}
-                if "{" in path:
-                    statuses[404] = "Not found"
-                if "requestBody" in operation:
-                    statuses |= {400: "Malformed JSON", 413: "Body over 64 KiB"}
-                for status, description in statuses.items():
-                    operation["responses"][str(status)] = {"description": description, "content": error}
+        for route in self._static_routes + self._dynamic_routes:
+            path = re.sub(r"<(\w+)>", r"{\1}", route.openapi_path)
+            operation = document["paths"][path][route.method.lower()]
+            found = route_errors(route.func, path, operation.get("parameters", []))
+            for status, codes in found.items():
+                operation["responses"][str(status)] = error_schema(status, codes)
         return document
 
     def caller(self) -> Caller:
