@@ -345,6 +345,7 @@ def request_handler(api: LocalApi) -> type[BaseHTTPRequestHandler]:
             error = ApiError(message or "The request is not valid HTTP.", code="malformed_request")
             error.status = code if code in (400, 414, 431) else 400
             self.close_connection = True
+            self.request_version = self.protocol_version  # an unparsable request line left HTTP/0.9: no headers
             status, headers, payload = error_answer(error)
             self.send_response(status)
             for key, value in {**headers, "X-Request-Id": str(uuid.uuid4())}.items():

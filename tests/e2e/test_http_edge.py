@@ -28,8 +28,8 @@ def raw_exchange(server: LocalServer, request: bytes, *, head: bool = False) -> 
             chunk = connection.recv(65536)
             assert chunk, f"connection dropped without an answer: {received!r}"
             received += chunk
-        head, _, body = received.partition(b"\r\n\r\n")
-        status_line, *header_lines = head.decode("latin-1").split("\r\n")
+        top, _, body = received.partition(b"\r\n\r\n")
+        status_line, *header_lines = top.decode("latin-1").split("\r\n")
         headers = {k.strip().lower(): v.strip() for k, v in (line.split(":", 1) for line in header_lines)}
         while not head and len(body) < int(headers.get("content-length", 0)):
             chunk = connection.recv(65536)
