@@ -45,3 +45,9 @@ bench-search: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .aws-sam build dist
+
+# Not part of `make test`: import time of each built handler beside `import boto3` and a minimal Powertools
+# handler, in fresh processes (medians and ratios).
+.PHONY: bench-coldstart
+bench-coldstart: $(STAMP)
+	PYTHONPATH=.:layers/csr_common $(BIN)/python -m bench.coldstart
