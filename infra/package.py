@@ -28,7 +28,7 @@ def build_layer(arch: str, python_version: str, artifacts: Path) -> Path:
     """The layer as `sam build` makes it: its Makefile's build-<LogicalId> target, into `artifacts`."""
     subprocess.run(
         [
-            "make",
+            shutil.which("make") or "make",
             "--silent",
             "-C",
             str(LAYER),

@@ -70,7 +70,8 @@ def _complete(session: pytest.Session) -> bool:
     config = session.config
     tests_root = Path(str(config.rootpath)) / "tests"
     ran = {Path(str(config.invocation_params.dir), arg).resolve() for arg in config.args}
-    return ran == {tests_root} and not config.option.keyword and not config.option.markexpr
+    narrowed = config.option.keyword or config.option.markexpr or config.option.ignore or config.option.deselect
+    return ran == {tests_root} and not narrowed
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -32,7 +32,8 @@ def test_sam_builds_the_layer_with_its_makefile_for_the_functions_runtime() -> N
     function = template.template()["Globals"]["Function"]
     arch = re.search(r"^ARCH \?= (\S+)$", makefile, re.MULTILINE)
     version = re.search(r"^PYTHON_VERSION \?= (\S+)$", makefile, re.MULTILINE)
-    assert arch and version
+    assert arch
+    assert version
     assert [arch.group(1)] == function["Architectures"] == layer["Properties"]["CompatibleArchitectures"]
     assert f"python{version.group(1)}" == function["Runtime"]
     assert layer["Properties"]["CompatibleRuntimes"] == [function["Runtime"]]
