@@ -8,10 +8,10 @@ How it works (loaded by tests/conftest.py, nothing to do in a test):
   Calls made outside a handler (the harness building tables, a test reading items) are not filed.
 - Under `pytest -n 2` each xdist worker hands its needs to the controller through xdist's
   `workeroutput`; without xdist the one process keeps them.
-- At the end of a complete run (the whole `tests` tree, no -k/-m, every test passed) the controller checks
-  every function of template.yaml (infra.iam.check): a need its policy does not allow, or an action its
-  policy allows that no test needed, fails the run (exit status 1) with the findings in the summary.
-  A partial run cannot know which actions are unused, so it only reports what it saw.
+- At the end of a complete run (the whole `tests` tree, no -k/-m/--ignore/--deselect, every test passed)
+  the controller checks every function of template.yaml (infra.iam.check): a need its policy does not
+  allow, or an action its policy allows that no test needed, fails the run (exit status 1) with the
+  findings in the summary. A partial run is not checked: it cannot know which actions are unused.
 New functions are covered as soon as template.yaml deploys them and a test invokes them through `invoke`.
 The local server's e2e tests run it in another process: its calls are not recorded here.
 """
