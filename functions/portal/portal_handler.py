@@ -14,6 +14,7 @@ from csr.models.common import SessionToken
 from csr.models.customers import ImpersonationSession
 from csr.models.recovery import PasswordResetRequest, RecoveryRequest
 from csr.observability import logger, metrics, tracer
+from csr.services import access, customers, recovery
 
 app = ConsoleResolver(roles={Role.PORTAL})
 
@@ -21,17 +22,12 @@ app = ConsoleResolver(roles={Role.PORTAL})
 @app.post("/portal/login")
 @errors({401: ["invalid_credentials"], 409: ["concurrent_change"], 423: ["account_locked"]})
 def handle_login(body: LoginRequest) -> LoginResponse:
-    # Each route imports only the use cases it runs: a cold start pays for one of the three.
-    from csr.services import access
-
     return access.log_in(app.caller(), body)
 
 
 @app.post("/portal/password-reset", status_code=204)
 @errors({400: ["invalid_or_expired_token"], 422: ["weak_password"]})
 def handle_redeem_reset_token(body: PasswordResetRequest) -> Response[None]:
-    from csr.services import recovery
-
     recovery.redeem_reset_token(app.caller(), body)
     return Response(status_code=204)
 
@@ -39,16 +35,12 @@ def handle_redeem_reset_token(body: PasswordResetRequest) -> Response[None]:
 @app.post("/portal/recovery", status_code=204)
 @errors({400: ["invalid_or_expired_code"], 422: ["weak_password"]})
 def handle_redeem_recovery_code(body: RecoveryRequest) -> Response[None]:
-    from csr.services import recovery
-
     recovery.redeem_recovery_code(app.caller(), body)
     return Response(status_code=204)
 
 
 @app.get("/portal/impersonation/<session_token>")
 def handle_check_impersonation(session_token: SessionToken) -> ImpersonationSession:
-    from csr.services import customers
-
     return customers.check_impersonation(app.caller(), session_token)
 
 
