@@ -278,10 +278,71 @@ def docs_asset(name: str) -> Answer:
     return 200, {"Content-Type": CONTENT_TYPES[asset.suffix], "Cache-Control": "max-age=3600"}, asset.read_bytes()
 
 
-def request_handler(api: LocalApi) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+class HttpEdge(BaseHTTPRequestHandler):
+    """What http.server leaves to its handler, answered as API Gateway would, always with an error body
+    and X-Request-Id: any method (`do_*`), a Content-Length that is not a length, a body that never comes,
+    and http.server's own refusals (a malformed request line, headers too long)."""
 
+    protocol_version = "HTTP/1.1"
+
+    def handle_any(self) -> None:
+        raise NotImplementedError
+
+    def __getattr__(self, name: str) -> Any:
+        # Every method, known or not (TRACE, FOO), goes to the router: what it does not route gets the
+        # 404 body, instead of http.server's 501 HTML.
+        if name.startswith("do_"):
+            return self.handle_any
+        raise AttributeError(name)
+
+    def request_body(self) -> bytes | tuple[Answer, str]:
+        """The body as its Content-Length says, or the error answer (and what to log). A body whose end is
+        unknown cannot be told from the next request: the connection then closes after the answer."""
+        lengths = self.headers.get_all("Content-Length") or []
+        chunked = "Transfer-Encoding" in self.headers
+        if chunked or len(set(lengths)) > 1 or not all(v.isascii() and v.isdigit() for v in lengths):
+            self.close_connection = True
+            return error_answer(MalformedRequestError("The request has no valid Content-Length.")), "(bad length)"
+        length = int(lengths[0]) if lengths else 0
+        if length > MAX_REQUEST_BYTES:
+            self.close_connection = True
+            return error_answer(PayloadTooLargeError()), "(too large)"
+        body = self._read(length)
+        if body is None:
+            self.close_connection = True
+            return error_answer(MalformedRequestError("The request body is shorter than its length.")), "(short)"
+        return body
+
+    def _read(self, length: int) -> bytes | None:
+        if not length:
+            return b""
+        self.connection.settimeout(BODY_READ_TIMEOUT_SECONDS)
+        try:
+            body = self.rfile.read(length)
+        except TimeoutError:
+            return None
+        finally:
+            self.connection.settimeout(None)
+        return body if len(body) == length else None
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        error = ApiError(message or "The request is not valid HTTP.", code="malformed_request")
+        error.status = code if code in (400, 414, 431) else 400
+        self.close_connection = True
+        self.request_version = self.protocol_version  # an unparsable request line left HTTP/0.9: no headers
+        status, headers, payload = error_answer(error)
+        self.send_response(status)
+        for key, value in {**headers, "X-Request-Id": str(uuid.uuid4())}.items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(payload)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(payload)
+
+
+def request_handler(api: LocalApi) -> type[BaseHTTPRequestHandler]:
+    class Handler(HttpEdge):
         def handle_any(self) -> None:
             started = time.perf_counter()
             answer, logged = self.answer()
@@ -299,62 +360,14 @@ def request_handler(api: LocalApi) -> type[BaseHTTPRequestHandler]:
             sys.stderr.write(f"{datetime.now(UTC):%H:%M:%S} {self.command} {logged} {status} {elapsed:.0f} ms\n")
 
         def answer(self) -> tuple[Answer, str]:
-            """Reads the body as its Content-Length says, when that is a length, and hands the request on.
-            A body whose end is unknown cannot be told from the next request: the connection then closes
-            after the answer, which is always an error body, never a hang or a dropped connection."""
-            lengths = self.headers.get_all("Content-Length") or []
-            chunked = "Transfer-Encoding" in self.headers
-            if chunked or len(set(lengths)) > 1 or not all(v.isascii() and v.isdigit() for v in lengths):
-                self.close_connection = True
-                return error_answer(MalformedRequestError("The request has no valid Content-Length.")), "(bad length)"
-            length = int(lengths[0]) if lengths else 0
-            if length > MAX_REQUEST_BYTES:
-                self.close_connection = True
-                return error_answer(PayloadTooLargeError()), "(too large)"
-            body = self._read(length)
-            if body is None:
-                self.close_connection = True
-                return error_answer(MalformedRequestError("The request body is shorter than its length.")), "(short)"
+            body = self.request_body()
+            if not isinstance(body, bytes):
+                return body
             try:
                 return api.handle(self.command, self.path, dict(self.headers.items()), body)
             except Exception:  # the local server's own bug: an error body all the same
                 traceback.print_exc()
                 return error_answer(DependencyUnavailableError()), "(crashed)"
-
-        def _read(self, length: int) -> bytes | None:
-            if not length:
-                return b""
-            self.connection.settimeout(BODY_READ_TIMEOUT_SECONDS)
-            try:
-                body = self.rfile.read(length)
-            except TimeoutError:
-                return None
-            finally:
-                self.connection.settimeout(None)
-            return body if len(body) == length else None
-
-        def __getattr__(self, name: str) -> Any:
-            # Every method, known or not (TRACE, FOO), is answered by the router: what it does not route
-            # gets the 404 body, as API Gateway does, instead of http.server's 501 HTML.
-            if name.startswith("do_"):
-                return self.handle_any
-            raise AttributeError(name)
-
-        def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-            """http.server's own refusals (a malformed request line, headers too long) in the contract's body."""
-            error = ApiError(message or "The request is not valid HTTP.", code="malformed_request")
-            error.status = code if code in (400, 414, 431) else 400
-            self.close_connection = True
-            self.request_version = self.protocol_version  # an unparsable request line left HTTP/0.9: no headers
-            status, headers, payload = error_answer(error)
-            self.send_response(status)
-            for key, value in {**headers, "X-Request-Id": str(uuid.uuid4())}.items():
-                self.send_header(key, value)
-            self.send_header("Content-Length", str(len(payload)))
-            self.send_header("Connection", "close")
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(payload)
 
         def log_message(self, format: str, *args: Any) -> None:
             """Replaced by the line in handle_any, which never writes a raw path."""
