@@ -72,3 +72,9 @@ migrate-search: $(STAMP)
 # The French and Spanish message catalogs (csr.i18n): new message ids added, .mo compiled (commit both).
 catalogs: $(STAMP)
 	PYTHONPATH=.:layers/csr_common $(BIN)/python -m infra.catalogs
+
+# Not part of `make test`: import time of each built handler beside `import boto3` and a minimal Powertools
+# handler, in fresh processes (medians and ratios).
+.PHONY: bench-coldstart
+bench-coldstart: $(STAMP)
+	PYTHONPATH=.:layers/csr_common $(BIN)/python -m bench.coldstart

@@ -6,6 +6,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from csr.auth import CSR_ROLES
+from csr.contract import errors
 from csr.http import ConsoleResolver
 from csr.idempotency import IdempotencyKey, run_idempotent
 from csr.models.common import CustomerId
@@ -18,6 +19,7 @@ app = ConsoleResolver(roles=CSR_ROLES)
 
 
 @app.post("/customers/<customer_id>/password-reset-link", status_code=202)
+@errors({409: ["account_locked", "not_enrolled", "concurrent_change"], 503: ["email_unavailable"]})
 def handle_send_reset_link(customer_id: CustomerId, idempotency_key: IdempotencyKey = None) -> ResetLinkSent:
     caller = app.caller()
     # The route takes no body: what a retry must repeat is the customer it targets.

@@ -7,6 +7,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from csr.auth import CSR_ROLES
+from csr.contract import errors
 from csr.http import ConsoleResolver
 from csr.models.common import Cursor, District, Limit
 from csr.models.filters import CommaList
@@ -18,6 +19,7 @@ app = ConsoleResolver(roles=CSR_ROLES)
 
 
 @app.get("/customers")
+@errors({422: ["query_too_broad"]})
 def handle_search_customers(
     q: Annotated[SearchText, Query()],
     district: Annotated[District | None, Query()] = None,

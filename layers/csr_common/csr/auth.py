@@ -41,8 +41,13 @@ class Caller(BaseModel):
 
 
 def parse_groups(raw: str) -> frozenset[str]:
-    """`cognito:groups` arrives as one string: "csr,csr_supervisor" or "[csr csr_supervisor]"."""
-    return frozenset(part for part in re.split(r"[\s,\[\]]+", raw) if part)
+    """`cognito:groups` as API Gateway's Cognito authorizer renders the token's list: "csr,csr_supervisor",
+    or "[csr csr_supervisor]". A group name may hold punctuation (a comma, a bracket) but never a space,
+    so the bracketed form is split on spaces only and the plain form on commas only, never both: in
+    "[x,csr]" the one group is "x,csr", which is not "csr". Names are compared exactly (no trimming)."""
+    bracketed = len(raw) >= 2 and raw.startswith("[") and raw.endswith("]")
+    parts = raw[1:-1].split(" ") if bracketed else raw.split(",")
+    return frozenset(part for part in parts if part)
 
 
 def caller_from_event(event: Mapping[str, Any]) -> Caller:
