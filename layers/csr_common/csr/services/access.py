@@ -171,12 +171,13 @@ def invalid_credentials() -> UnauthorizedError:
 
 
 def log_in(caller: Caller, request: LoginRequest) -> LoginResponse:
-    """One answer (401) for unknown email, unenrolled, no password yet and wrong password; the password is
-    checked (or a decoy hashed) in every case, so timing does not tell them apart either."""
+    """One answer (401) for unknown email, unenrolled, no password yet and wrong password; 423 for a locked
+    account whatever the password, which is then never checked. Every path hashes once (the password or a
+    decoy), so timing tells none of them apart either."""
     customer_id = customer_store.customer_id_by_email(caller.tenant_id, request.email)
     found = customer_store.load(caller.tenant_id, customer_id) if customer_id else None
     customer = found.customer if found and found.customer.portal.enrolled else None
-    checked_hash = customer.password_hash if customer else None
+    checked_hash = _hash_to_check(customer)
     password_ok = verify_password(request.password, checked_hash)
     if customer is None:
         raise invalid_credentials()
@@ -187,8 +188,8 @@ def log_in(caller: Caller, request: LoginRequest) -> LoginResponse:
         nonlocal checked_hash, password_ok, fresh
         before = fresh or load_customer(caller, known_id).customer
         fresh = None
-        if before.password_hash != checked_hash:  # the password was reset meanwhile
-            checked_hash = before.password_hash
+        if _hash_to_check(before) != checked_hash:  # the password was reset, or the account unlocked, meanwhile
+            checked_hash = _hash_to_check(before)
             password_ok = verify_password(request.password, checked_hash)
         moment = clock.now()
         result = portal.attempt_login(before.portal, password_ok, clock.iso(moment))
@@ -203,6 +204,11 @@ def log_in(caller: Caller, request: LoginRequest) -> LoginResponse:
     if outcome is LoginOutcome.ACCOUNT_LOCKED:
         raise LockedError("This portal account is locked; contact customer service.")
     raise invalid_credentials()
+
+
+def _hash_to_check(customer: Customer | None) -> str | None:
+    """The stored hash a login compares against; None (a decoy is hashed) where the password is not checked."""
+    return customer.password_hash if customer and portal.checks_password(customer.portal) else None
 
 
 def _login_entries(before: Customer, result: portal.LoginAttempt, moment: datetime) -> list[ActivityEntry]:
