@@ -59,7 +59,9 @@ def watching(service: str, operation: str = "*") -> Fault:
     return Fault(service, operation, AssertionError, after=10**9)
 
 
-def _drop_clients() -> None:
+def drop_clients() -> None:
+    """Forget every cached client (and Powertools' cached parameters, which may hold an earlier test's
+    secret): the next call builds them afresh."""
     from aws_lambda_powertools.utilities import parameters
 
     dynamo._resource.cache_clear()
@@ -75,10 +77,10 @@ def injected(fault: Fault) -> Iterator[Fault]:
     default_events = boto3._get_default_session()._session.get_component("event_emitter")
     botocore.handlers.BUILTIN_HANDLERS.append(handler)
     default_events.register(event, fault, unique_id=f"fault-{id(fault)}")
-    _drop_clients()
+    drop_clients()
     try:
         yield fault
     finally:
         botocore.handlers.BUILTIN_HANDLERS.remove(handler)
         default_events.unregister(event, unique_id=f"fault-{id(fault)}")
-        _drop_clients()
+        drop_clients()
