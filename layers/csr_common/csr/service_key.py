@@ -26,7 +26,8 @@ def derived_key(purpose: str) -> bytes:
         secret = get_parameter(get_settings().secret_key_parameter, decrypt=True, max_age=_CACHE_SECONDS)
     except GetParameterError as exc:
         # The error's text may name the parameter: log its cause's type only.
-        logger.warning("service key unavailable", extra={"ssm_error": type(exc.__cause__ or exc.__context__ or exc).__name__})
+        cause = exc.__cause__ or exc.__context__ or exc
+        logger.warning("service key unavailable", extra={"ssm_error": type(cause).__name__})
         raise DependencyUnavailableError() from exc
     return hmac.new(str(secret).encode(), purpose.encode(), hashlib.sha256).digest()
 
