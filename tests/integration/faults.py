@@ -32,8 +32,8 @@ def aws_error(code: str, operation: str, status: int = 400, **extra: Any) -> Cli
 
 @dataclass
 class Fault:
-    """Raise `make_error()` on the calls of `service.operation` (`*` for any) after the first `after` of them
-    went through, at most `times` times (None: every time)."""
+    """Raise `make_error()` on the calls of `service.operation` (`*` for any, `A|B` for either) after the
+    first `after` of them went through, at most `times` times (None: every time)."""
 
     service: str
     operation: str
@@ -45,7 +45,7 @@ class Fault:
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (operation, request dict) seen
 
     def __call__(self, model: Any, params: dict[str, Any], **_: Any) -> None:
-        if self.operation not in ("*", model.name):
+        if self.operation != "*" and model.name not in self.operation.split("|"):
             return
         self.seen += 1
         self.calls.append((model.name, params))
