@@ -32,7 +32,11 @@ ROUTES = sorted((route.method, route.path) for route in api_routes())
 # (operation, status) pairs the served document does not list yet (API.md has them; the document is being
 # completed). Every other check stays strict on these operations; an answer with one of these pairs makes
 # the test an xfail that names it, after all its requests ran. Remove a pair once the document lists it.
-NOT_YET_DOCUMENTED = {("POST", "/customers", 409), ("GET", "/customers", 400)}
+NOT_YET_DOCUMENTED = {
+    ("POST", "/customers", 409),
+    ("GET", "/customers", 400),
+    ("GET", "/customers/{customer_id}/activity", 400),
+}
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
