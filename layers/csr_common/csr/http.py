@@ -56,6 +56,8 @@ def data_error(exc: DataError) -> ApiError:
         return ChangeTooLargeError(items=exc.items, limit=exc.limit)
     if isinstance(exc, ConditionFailed):
         return ConcurrentChangeError()
+    # The one answer that needs an operator: which call failed, and why (AWS's error code, never item data).
+    logger.warning("dependency unavailable", exc_info=exc)
     return DependencyUnavailableError()
 
 
