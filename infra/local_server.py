@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import importlib
 import json
 import logging
 import os
@@ -382,6 +383,10 @@ def main(argv: list[str] | None = None) -> None:
     authorizer = LocalAuthorizer(secret) if secret else LocalAuthorizer()
     server = ThreadingHTTPServer((args.host, args.port), request_handler(LocalApi(authorizer)))
     url = f"http://{args.host}:{server.server_address[1]}"
+    # Every handler is imported before the threads start: two threads importing Powertools at once can
+    # each find one of its modules half-initialized.
+    for function in template.functions():
+        importlib.import_module(function.module)
     # SQS messages go to their functions as Lambda's event source mappings would deliver them.
     delivery = SqsDelivery().start()
     # The template's schedules (the cleanup) run every minute, as EventBridge would run them.
