@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test lint importlint typecheck cfn-lint pytest package clean bench-search bench-activity bench-groups
+.PHONY: serve test lint importlint typecheck cfn-lint pytest package clean bench-search bench-activity bench-groups bench-cleanup cleanup
 
 $(STAMP): pyproject.toml layers/csr_common/requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -53,3 +53,12 @@ clean:
 # Not part of `make test`: a group of 10,000 clients created, then 5,000 removed (calls, not time).
 bench-groups: $(STAMP)
 	PYTHONPATH=.:layers/csr_common $(BIN)/python -m bench.groups
+
+# Not part of `make test`: the scheduled cleanup with 10,000 and 100,000 live records and 10,000 expired
+# ones (items read per item deleted).
+bench-cleanup: $(STAMP)
+	PYTHONPATH=.:layers/csr_common $(BIN)/python -m bench.cleanup
+
+# Runs the scheduled cleanup once on the local server (`make serve` in another terminal; PORT as for it).
+cleanup:
+	@curl -sS --fail-with-body -X POST "http://127.0.0.1:$${PORT:-3000}/_local/jobs/cleanup"; echo
