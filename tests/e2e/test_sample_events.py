@@ -13,8 +13,8 @@ import pytest
 
 from infra.apigw import invoke
 from infra.local_aws import LocalAws
-from infra.sqs_delivery import CountdownContext
 from infra.schedules import scheduled_event, schedules
+from infra.sqs_delivery import CountdownContext
 from infra.template import ROOT, api_routes, function_timeout, sqs_event_sources
 
 pytestmark = pytest.mark.e2e
