@@ -19,11 +19,4 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         metrics.add_metric(name=f"cleanup_{name}", unit=MetricUnit.Count, value=count)
     metrics.add_metric(name="cleanup_unfinished", unit=MetricUnit.Count, value=0 if report.finished else 1)
     logger.info("cleanup run", extra={"report": report.counts(), "finished": report.finished})
-    return {
-        "deleted": report.deleted,
-        "relationships_expired": report.relationships_expired,
-        "deactivations_finished": report.deactivations_finished,
-        "requests_requeued": report.requests_requeued,
-        "requests_failed": report.requests_failed,
-        "finished": report.finished,
-    }
+    return report.answer()

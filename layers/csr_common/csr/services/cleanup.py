@@ -71,6 +71,17 @@ class Report:
     requests_failed: int = 0
     finished: bool = False
 
+    def answer(self) -> dict[str, object]:
+        """What the run did, in API.md's shape (`POST /_local/jobs/cleanup`)."""
+        return {
+            "deleted": dict(self.deleted),
+            "relationships_expired": self.relationships_expired,
+            "deactivations_finished": self.deactivations_finished,
+            "requests_requeued": self.requests_requeued,
+            "requests_failed": self.requests_failed,
+            "finished": self.finished,
+        }
+
     def counts(self) -> dict[str, int]:
         """Every count by name, for metrics."""
         named = {f"{name}_deleted": count for name, count in self.deleted.items()}
