@@ -9,14 +9,14 @@ from typing import Any
 
 import boto3
 
-from bench.counting import DynamoDbCounter
+from bench.counting import DynamoDbCount, DynamoDbCounter
 from csr import clock
 from csr.data import dynamo, expiry
 from csr.data import process_requests as request_store
 from csr.data.dynamo import Transaction
 from csr.services import cleanup
 from infra.schedules import run_once, schedule_of
-from infra.sqs_delivery import queue_url
+from infra.sqs_delivery import CountdownContext, SqsDelivery, queue_url
 from tests.conftest import Api
 from tests.integration.group_helpers import PROVIDER, bam, create_group, deliver, group_of, put_clients, request_of
 from tests.integration.helpers import all_items
@@ -247,3 +247,43 @@ def test_every_duty_reads_indexes_never_a_scan(csr: Api, api: Api) -> None:
     assert (sum(report["deleted"].values()), report["relationships_expired"], report["requests_requeued"]) == (3, 1, 1)
     assert "Scan" not in count.by_operation
     assert count.by_operation["Query"] >= 1
+
+
+@dataclass
+class FirstChunkOnly(CountdownContext):
+    """The worker's context: time until it has written a transaction (its first chunk), then too little."""
+
+    written: DynamoDbCount = field(default_factory=DynamoDbCount)
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 1_000 if self.written.by_operation["TransactWriteItems"] else 60_000
+
+
+def test_a_stuck_request_that_had_added_clients_takes_them_out_when_it_fails(api: Api) -> None:
+    clients = put_clients(api, 99)  # two chunks of the worker
+    group_id, request_id = create_group(api, "Half", clients)
+    counter = DynamoDbCounter(dynamo.client())
+    with counter.measure() as written:
+        delivery = SqsDelivery(
+            visibility_timeout=0,
+            context_factory=lambda source: FirstChunkOnly(source.function.logical_id, 60, written=written),
+        )
+        assert delivery.deliver_once() == 1
+    counter.close()
+    assert drop_queued_messages() == 1  # its follow-up message is lost
+    assert request_of(api, request_id)["items_done"] == 98
+    clock.advance(16 * 60)
+    assert run() == NOTHING  # it made progress since it was created
+    for _ in range(cleanup.MAX_REQUEUES):
+        clock.advance(16 * 60)
+        assert run() == {**NOTHING, "requests_requeued": 1}
+        assert drop_queued_messages() == 1
+    clock.advance(16 * 60)
+    assert run() == {**NOTHING, "requests_failed": 1}
+    assert request_of(api, request_id)["status"] == "failed"
+    status, group = group_of(api, group_id)
+    assert (status, group["status"], group["clients"]) == (200, "failed", [])
+    # the clients it had added are free again
+    _group_id, again = create_group(api, "Again", clients[:2])
+    deliver()
+    assert request_of(api, again)["status"] == "completed"
