@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test lint importlint typecheck cfn-lint pytest package clean bench-search bench-activity bench-groups bench-cleanup cleanup
+.PHONY: serve test lint importlint typecheck cfn-lint pytest package clean bench-search bench-activity bench-groups catalogs browser-deps
 
 $(STAMP): pyproject.toml layers/csr_common/requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,8 +36,17 @@ cfn-lint: $(STAMP)
 bench-activity: $(STAMP)
 	PYTHONPATH=.:layers/csr_common $(BIN)/python -m bench.activity
 
-pytest: $(STAMP)
-	$(BIN)/python -m pytest -n 2 -q
+# The browser tests (tests/browser) share one local server and one Chromium, so they stay on one worker.
+pytest: $(STAMP) browser-deps
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
+
+# Debian's chromium and chromium-driver for the console's browser tests (no browser can be downloaded).
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+		$$(test "$$(id -u)" -eq 0 || echo sudo) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$(test "$$(id -u)" -eq 0 || echo sudo) \
+			apt-get install -y -qq chromium chromium-driver; \
+	fi
 
 # The deploy-ready artifact for the template's runtime and architecture (see README: Deploy).
 package: $(STAMP)
@@ -54,8 +63,25 @@ clean:
 bench-groups: $(STAMP)
 	PYTHONPATH=.:layers/csr_common $(BIN)/python -m bench.groups
 
+# Backfill the search index (postings with cards, district counters) of an existing table: resumable and
+# idempotent. Needs TABLE_NAME and AWS credentials for the target account (README: Search index migration).
+.PHONY: migrate-search
+migrate-search: $(STAMP)
+	PYTHONPATH=.:layers/csr_common $(BIN)/python -m infra.migrate_search $(ARGS)
+
+# The French and Spanish message catalogs (csr.i18n): new message ids added, .mo compiled (commit both).
+catalogs: $(STAMP)
+	PYTHONPATH=.:layers/csr_common $(BIN)/python -m infra.catalogs
+
+# Not part of `make test`: import time of each built handler beside `import boto3` and a minimal Powertools
+# handler, in fresh processes (medians and ratios).
+.PHONY: bench-coldstart
+bench-coldstart: $(STAMP)
+	PYTHONPATH=.:layers/csr_common $(BIN)/python -m bench.coldstart
+
 # Not part of `make test`: the scheduled cleanup with 10,000 and 100,000 live records and 10,000 expired
 # ones (items read per item deleted).
+.PHONY: bench-cleanup cleanup
 bench-cleanup: $(STAMP)
 	PYTHONPATH=.:layers/csr_common $(BIN)/python -m bench.cleanup
 

@@ -3,14 +3,20 @@ the REST proxy event, the Lambda context, and the call into the very handler tem
 
 from __future__ import annotations
 
+import base64
 import importlib
 import re
 import time
 import uuid
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
 from infra.template import ApiRoute, Function
+
+# The logical id of the function whose handler is running: the tests attribute each AWS call to it
+# (tests/iam_recording.py), whoever invokes the handler (a test, the local server, a bench).
+invoked_function: ContextVar[str | None] = ContextVar("invoked_function", default=None)
 
 
 @dataclass
@@ -47,13 +53,22 @@ def rest_event(
     *,
     query: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
-    body: str | None = None,
+    body: str | bytes | None = None,
     claims: dict[str, str] | None = None,
     stage: str = "local",
     multi_query: dict[str, list[str]] | None = None,
 ) -> dict[str, Any]:
     """`multi_query` is a query string with repeated names; `queryStringParameters` keeps the last value
-    of each, as API Gateway does."""
+    of each, as API Gateway does. A body given as bytes that are not UTF-8 is handed over base64-encoded
+    with `isBase64Encoded`, as API Gateway does for a binary body."""
+    is_base64 = False
+    if isinstance(body, bytes):
+        raw = body
+        try:
+            body = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            is_base64 = True
+            body = base64.b64encode(raw).decode()
     if multi_query is not None:
         query = {key: values[-1] for key, values in multi_query.items()}
     match = route_pattern(route.path).match(path)
@@ -108,12 +123,16 @@ def rest_event(
             "authorizer": {"claims": claims} if claims is not None else None,
         },
         "body": body,
-        "isBase64Encoded": False,
+        "isBase64Encoded": is_base64,
     }
 
 
 def invoke(function: Function, event: dict[str, Any]) -> dict[str, Any]:
     handler = getattr(importlib.import_module(function.module), function.attribute)
     context = LambdaContext(function_name=function.logical_id, aws_request_id=str(uuid.uuid4()))
-    result: dict[str, Any] = handler(event, context)
+    token = invoked_function.set(function.logical_id)
+    try:
+        result: dict[str, Any] = handler(event, context)
+    finally:
+        invoked_function.reset(token)
     return result

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import importlib
 import json
 import logging
 import os
@@ -44,7 +43,8 @@ from csr.errors import (
     ValidationFailedError,
 )
 from csr.models.common import ID_PATTERN
-from infra import outbox, template
+from csr.request_body import refuse_hostile_json
+from infra import console, outbox, portal_view, template
 from infra.apigw import invoke, rest_event, route_pattern
 from infra.local_auth import InvalidTokenError, LocalAuthorizer
 from infra.local_aws import LocalAws
@@ -56,6 +56,9 @@ from infra.sqs_delivery import SqsDelivery
 from infra.template import ApiRoute, Function
 
 DEFAULT_PORT = 3000
+# How long a body may take to arrive once its headers have: a client that sends less than its
+# Content-Length gets a 400 rather than a connection held open forever.
+BODY_READ_TIMEOUT_SECONDS = 5.0
 # API Gateway's own limit; the handlers refuse anything over 64 KiB with the same 413 body.
 MAX_REQUEST_BYTES = 10 * 1024 * 1024
 DOCS_ASSETS = frozenset(
@@ -145,8 +148,14 @@ def ses_event_functions() -> list[Function]:
 
 
 def _parse(model: type[BaseModel], body: bytes) -> Any:
+    """A /_local body, held to the same raw-body limits as the handlers' (csr.request_body)."""
     try:
-        payload = json.loads(body or b"{}")
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise MalformedRequestError("The request body is not valid UTF-8.") from exc
+    refuse_hostile_json(text)
+    try:
+        payload = json.loads(text or "{}")
     except ValueError as exc:
         raise MalformedRequestError() from exc
     try:
@@ -187,8 +196,19 @@ class LocalApi:
         and queries may hold session tokens)."""
         split = urlsplit(target)
         path = unquote(split.path)
+        if console.is_console_path(path):
+            return console.serve(method, path), "/console/"
         if path.startswith("/_local/"):
             return self.handle_local(method, path, body), path
+        if method == "GET" and path == portal_view.IMPERSONATION_PATH:
+            with self.invoke_lock:
+                return portal_view.impersonation_page(split.query), path
+        return self.handle_api(method, path, split.query, headers, body)
+
+    def handle_api(
+        self, method: str, path: str, query_string: str, headers: dict[str, str], body: bytes
+    ) -> tuple[Answer, str]:
+        """A template route, as API Gateway serves it: 404, 401, or the function's answer."""
         route = resolve_route(self.routes, method, path)
         if route is None:
             return error_answer(NotFoundError()), "(no route)"
@@ -197,13 +217,13 @@ class LocalApi:
             claims = self.authorizer.claims(authorization)
         except InvalidTokenError:
             return error_answer(UnauthorizedError()), route.path
-        query = parse_qs(split.query, keep_blank_values=True)
+        query = parse_qs(query_string, keep_blank_values=True)
         event = rest_event(
             route,
             path,
             multi_query=query,
             headers=headers,
-            body=body.decode(errors="replace") if body else None,
+            body=body or None,
             claims=claims,
         )
         with self.invoke_lock:
@@ -277,19 +297,74 @@ def docs_asset(name: str) -> Answer:
     return 200, {"Content-Type": CONTENT_TYPES[asset.suffix], "Cache-Control": "max-age=3600"}, asset.read_bytes()
 
 
-def request_handler(api: LocalApi) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+class HttpEdge(BaseHTTPRequestHandler):
+    """What http.server leaves to its handler, answered as API Gateway would, always with an error body
+    and X-Request-Id: any method (`do_*`), a Content-Length that is not a length, a body that never comes,
+    and http.server's own refusals (a malformed request line, headers too long)."""
 
+    protocol_version = "HTTP/1.1"
+
+    def handle_any(self) -> None:
+        raise NotImplementedError
+
+    def __getattr__(self, name: str) -> Any:
+        # Every method, known or not (TRACE, FOO), goes to the router: what it does not route gets the
+        # 404 body, instead of http.server's 501 HTML.
+        if name.startswith("do_"):
+            return self.handle_any
+        raise AttributeError(name)
+
+    def request_body(self) -> bytes | tuple[Answer, str]:
+        """The body as its Content-Length says, or the error answer (and what to log). A body whose end is
+        unknown cannot be told from the next request: the connection then closes after the answer."""
+        lengths = self.headers.get_all("Content-Length") or []
+        chunked = "Transfer-Encoding" in self.headers
+        if chunked or len(set(lengths)) > 1 or not all(v.isascii() and v.isdigit() for v in lengths):
+            self.close_connection = True
+            return error_answer(MalformedRequestError("The request has no valid Content-Length.")), "(bad length)"
+        length = int(lengths[0]) if lengths else 0
+        if length > MAX_REQUEST_BYTES:
+            self.close_connection = True
+            return error_answer(PayloadTooLargeError()), "(too large)"
+        body = self._read(length)
+        if body is None:
+            self.close_connection = True
+            return error_answer(MalformedRequestError("The request body is shorter than its length.")), "(short)"
+        return body
+
+    def _read(self, length: int) -> bytes | None:
+        if not length:
+            return b""
+        self.connection.settimeout(BODY_READ_TIMEOUT_SECONDS)
+        try:
+            body = self.rfile.read(length)
+        except TimeoutError:
+            return None
+        finally:
+            self.connection.settimeout(None)
+        return body if len(body) == length else None
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        error = ApiError(message or "The request is not valid HTTP.", code="malformed_request")
+        error.status = code if code in (400, 414, 431) else 400
+        self.close_connection = True
+        self.request_version = self.protocol_version  # an unparsable request line left HTTP/0.9: no headers
+        status, headers, payload = error_answer(error)
+        self.send_response(status)
+        for key, value in {**headers, "X-Request-Id": str(uuid.uuid4())}.items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(payload)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(payload)
+
+
+def request_handler(api: LocalApi) -> type[BaseHTTPRequestHandler]:
+    class Handler(HttpEdge):
         def handle_any(self) -> None:
             started = time.perf_counter()
-            length = int(self.headers.get("Content-Length") or 0)
-            if length > MAX_REQUEST_BYTES:
-                self.close_connection = True
-                answer, logged = error_answer(PayloadTooLargeError()), "(too large)"
-            else:
-                body = self.rfile.read(length) if length else b""
-                answer, logged = api.handle(self.command, self.path, dict(self.headers.items()), body)
+            answer, logged = self.answer()
             status, response_headers, payload = answer
             response_headers.setdefault("X-Request-Id", str(uuid.uuid4()))
             self.send_response(status)
@@ -306,7 +381,15 @@ def request_handler(api: LocalApi) -> type[BaseHTTPRequestHandler]:
                 f"{datetime.now(UTC):%H:%M:%S} {self.command} {logged} {status} {elapsed:.0f} ms {request_id}\n"
             )
 
-        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = handle_any  # noqa: N815
+        def answer(self) -> tuple[Answer, str]:
+            body = self.request_body()
+            if not isinstance(body, bytes):
+                return body
+            try:
+                return api.handle(self.command, self.path, dict(self.headers.items()), body)
+            except Exception:  # the local server's own bug: an error body all the same
+                traceback.print_exc()
+                return error_answer(DependencyUnavailableError()), "(crashed)"
 
         def log_message(self, format: str, *args: Any) -> None:
             """Replaced by the line in handle_any, which never writes a raw path."""
@@ -383,10 +466,7 @@ def main(argv: list[str] | None = None) -> None:
     authorizer = LocalAuthorizer(secret) if secret else LocalAuthorizer()
     server = ThreadingHTTPServer((args.host, args.port), request_handler(LocalApi(authorizer)))
     url = f"http://{args.host}:{server.server_address[1]}"
-    # Every handler is imported before the threads start: two threads importing Powertools at once can
-    # each find one of its modules half-initialized.
-    for function in template.functions():
-        importlib.import_module(function.module)
+    portal_view.serve_portal_at(url)
     # SQS messages go to their functions as Lambda's event source mappings would deliver them.
     delivery = SqsDelivery().start()
     # The template's schedules (the cleanup) run every minute, as EventBridge would run them.

@@ -18,6 +18,7 @@ from typing import Any
 
 from csr import clock
 from infra import template
+from infra.apigw import invoked_function
 from infra.sqs_delivery import ACCOUNT, REGION, CountdownContext
 from infra.template import Function
 
@@ -55,12 +56,21 @@ def scheduled_event(schedule: Schedule) -> dict[str, Any]:
     }
 
 
-def run_once(schedule: Schedule, context: Any = None) -> Any:
-    """Invoke the schedule's function once; returns what it returned."""
+def handler_of(schedule: Schedule) -> Any:
     function = schedule.function
-    handler = getattr(importlib.import_module(function.module), function.attribute)
+    return getattr(importlib.import_module(function.module), function.attribute)
+
+
+def run_once(schedule: Schedule, context: Any = None, handler: Any = None) -> Any:
+    """Invoke the schedule's function once (as `invoked_function`, for the IAM recording); returns what it
+    returned."""
+    function = schedule.function
     context = context or CountdownContext(function.logical_id, template.function_timeout(function))
-    return handler(scheduled_event(schedule), context)
+    token = invoked_function.set(function.logical_id)
+    try:
+        return (handler or handler_of(schedule))(scheduled_event(schedule), context)
+    finally:
+        invoked_function.reset(token)
 
 
 def schedule_of(code_dir_name: str) -> Schedule:
@@ -72,7 +82,9 @@ class ScheduleRunner:
     """Runs every schedule of the template every `period` seconds in a background thread."""
 
     def __init__(self, period: float = LOCAL_PERIOD_SECONDS) -> None:
-        self.schedules = schedules()
+        # Imported here, on the caller's thread (as SqsDelivery does): an import on this thread racing one
+        # on the HTTP thread can find a Powertools module half-initialized.
+        self.handlers = [(schedule, handler_of(schedule)) for schedule in schedules()]
         self.period = period
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -84,9 +96,9 @@ class ScheduleRunner:
 
     def _run(self) -> None:
         while not self._stop.wait(self.period):
-            for schedule in self.schedules:
+            for schedule, handler in self.handlers:
                 try:
-                    run_once(schedule)
+                    run_once(schedule, handler=handler)
                 except Exception:
                     traceback.print_exc()
 

@@ -15,8 +15,10 @@ from __future__ import annotations
 import random
 import re
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from csr import clock
@@ -36,6 +38,7 @@ from csr.models.groups import ClientFeed, CreateGroupRequest, EmployeeFeed, Rela
 from csr.passwords import hash_password
 from csr.services import customer_changes, customers, groups, relationships
 from csr.text import fold
+from infra import seed_history
 
 DEMO_PASSWORD = "correct-horse-battery-staple"
 RANDOM_SEED = 20261122
@@ -169,7 +172,11 @@ STATUS_ENTRIES = {
     PortalStatus.PERMANENT_LOCK: (ActivityType.ACCOUNT_DEACTIVATED, "Portal account deactivated"),
     PortalStatus.HIDDEN: (ActivityType.ACCOUNT_HIDDEN, "Portal account hidden"),
 }
-STAFF = Actor.csr("seed")
+STAFF = Actor.csr("seed", "csr.demo@example.org")
+LANGUAGE_WEIGHTS = {"en": 55, "fr": 35, "es": 10}
+YEAR = timedelta(days=365)
+# Customers of each utility with a full history (the rest, and one in ten more, get a quiet one).
+RICH_HISTORIES = 40
 
 
 @dataclass
@@ -202,6 +209,9 @@ def _ascii(text: str) -> str:
 class _Seeder:
     def __init__(self, rng: random.Random, password_hash: str, summary: SeedSummary) -> None:
         self.rng = rng
+        # Languages and histories draw from their own stream, so that names, statuses and payments stay
+        # what they were before histories existed.
+        self.story_rng = random.Random(rng.random())  # noqa: S311 - demo data, not secrets
         self.password_hash = password_hash
         self.summary = summary
 
@@ -245,14 +255,43 @@ class _Seeder:
     def add_customer(self, tenant_id: str, index: int) -> None:
         request = self.customer_request(tenant_id, index)
         status = self.status_for(index)
-        request = request.model_copy(update={"enroll_in_portal": status is not PortalStatus.UNENROLLED})
+        rng = self.story_rng
+        language = rng.choices(list(LANGUAGE_WEIGHTS), weights=list(LANGUAGE_WEIGHTS.values()))[0]
+        # Created up to three years ago; a portal account given at creation or, later, by a CSR.
+        age = YEAR * (2.9 if index == 0 else rng.uniform(0.3, 2.95))
+        enrolled_later = status is not PortalStatus.UNENROLLED and (index == 0 or rng.random() < 0.4)
+        enroll_now = status is not PortalStatus.UNENROLLED and not enrolled_later
+        request = request.model_copy(update={"enroll_in_portal": enroll_now, "language": language})
         caller = _caller(tenant_id, Role.CSR)
-        created = customers.create_customer(caller, request)
+        with _as_of(age):
+            created = customers.create_customer(caller, request)
         if status is not PortalStatus.UNENROLLED:
             self.set_portal(caller, created.customer_id, status)
+        self.add_history(tenant_id, created.email, created.customer_id, request, age, index, status, enrolled_later)
         self.summary.customers.append(DemoCustomer(tenant_id, created.customer_id, created.email, status))
         if index == 0 or self.rng.random() < 0.35:
             self.add_payments(tenant_id, index, [account.account_number for account in request.accounts])
+
+    def add_history(
+        self,
+        tenant_id: str,
+        email: str,
+        customer_id: str,
+        request: CreateCustomerRequest,
+        age: timedelta,
+        index: int,
+        status: PortalStatus,
+        enrolled_later: bool,
+    ) -> None:
+        created = clock.now() - age
+        enrolled: datetime | None = None
+        if status is not PortalStatus.UNENROLLED:
+            enrolled = created + timedelta(days=self.story_rng.uniform(1, 120)) if enrolled_later else created
+        account = request.accounts[-1].account_number
+        story = seed_history.Story(self.story_rng, customer_id, email, account, everything=index == 0)
+        rich = index < RICH_HISTORIES or self.story_rng.random() < 0.1
+        seed_history.tell(story, created, enrolled, rich=rich)
+        seed_history.write(tenant_id, customer_id, story)
 
     def set_portal(self, caller: Caller, customer_id: str, status: PortalStatus) -> None:
         """A password for every portal account but a few new ones, and the status with its log entry."""
@@ -307,6 +346,16 @@ class _Seeder:
             )
             customers.upsert_payment(caller, f"PAY-{tenant_id}-{index:06d}-{number}", feed)
             self.summary.payments += 1
+
+
+@contextmanager
+def _as_of(age: timedelta) -> Iterator[None]:
+    """Run the product's own code as if it were `age` ago (a customer created years back)."""
+    clock.advance(-age.total_seconds())
+    try:
+        yield
+    finally:
+        clock.advance(age.total_seconds())
 
 
 def seed(total_customers: int = DEFAULT_CUSTOMERS) -> SeedSummary:

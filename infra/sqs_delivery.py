@@ -123,6 +123,12 @@ class SqsDelivery:
         )
         self.sqs = _sqs()  # one client, made here: boto3's default session is not thread-safe
         self.urls = {source.queue: queue_url(source.queue) for source in self.sources}
+        # Imported here, on the caller's thread: importing a handler on the poller's thread while the HTTP
+        # thread imports another races inside Powertools' circular imports (an ImportError, a 503).
+        self.handlers = {
+            source.queue: getattr(importlib.import_module(source.function.module), source.function.attribute)
+            for source in self.sources
+        }
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -156,9 +162,8 @@ class SqsDelivery:
         messages = self.sqs.receive_message(**receive).get("Messages", [])
         if not messages:
             return 0
-        handler = getattr(importlib.import_module(source.function.module), source.function.attribute)
         try:
-            result = handler(sqs_event(messages, source.queue), self.context_factory(source)) or {}
+            result = self.handlers[source.queue](sqs_event(messages, source.queue), self.context_factory(source)) or {}
         except Exception:  # a failed invocation: the whole batch comes back after the visibility timeout
             traceback.print_exc()
             return len(messages)

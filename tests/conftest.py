@@ -13,6 +13,9 @@ from infra import template
 from infra.apigw import claims_for, invoke, rest_event, route_pattern
 from infra.local_aws import LocalAws
 
+# Records each function's AWS calls and holds them to its IAM policy at the end of a complete run.
+pytest_plugins = ["tests.iam_recording"]
+
 
 @pytest.fixture
 def aws() -> Iterator[LocalAws]:
@@ -38,6 +41,19 @@ def _clear_client_caches() -> None:
     email._client.cache_clear()
 
 
+_last_function: list[str] = []
+
+
+def _enter_container_of(function: str) -> None:
+    """Each function runs in its own Lambda container: a parameter one function fetched (and Powertools
+    cached process-wide) must not hide another function's SSM call from the IAM check."""
+    if _last_function != [function]:
+        from aws_lambda_powertools.utilities.parameters import clear_caches
+
+        clear_caches()
+        _last_function[:] = [function]
+
+
 class Api:
     """Calls the handler template.yaml routes a request to, as API Gateway would, with given claims."""
 
@@ -55,7 +71,7 @@ class Api:
         *,
         query: dict[str, str] | None = None,
         headers: dict[str, str] | None = None,
-        raw_body: str | None = None,
+        raw_body: str | bytes | None = None,
     ) -> tuple[int, Any, dict[str, str]]:
         route = next(
             (r for r in template.api_routes() if r.method == method and route_pattern(r.path).match(path)), None
@@ -63,6 +79,7 @@ class Api:
         assert route is not None, f"no route {method} {path} in template.yaml"
         text = raw_body if raw_body is not None else (json.dumps(body) if body is not None else None)
         event = rest_event(route, path, query=query, headers=headers, body=text, claims=self.claims)
+        _enter_container_of(route.function.logical_id)
         response = invoke(route.function, event)
         payload = json.loads(response["body"]) if response.get("body") else None
         return response["statusCode"], payload, response.get("headers") or {}

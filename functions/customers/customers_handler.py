@@ -7,6 +7,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from csr.auth import CSR_ROLES
+from csr.contract import errors
 from csr.http import ConsoleResolver
 from csr.idempotency import IdempotencyKey, run_idempotent
 from csr.models.common import CustomerId
@@ -26,6 +27,7 @@ app = ConsoleResolver(roles=CSR_ROLES)
 
 
 @app.post("/customers", status_code=201)
+@errors({409: ["email_taken", "person_taken", "account_taken", "concurrent_change"], 422: ["change_too_large"]})
 def handle_create_customer(body: CreateCustomerRequest, idempotency_key: IdempotencyKey = None) -> CustomerView:
     caller = app.caller()
     result = run_idempotent(
@@ -45,11 +47,13 @@ def handle_get_customer(customer_id: CustomerId) -> CustomerView:
 
 
 @app.patch("/customers/<customer_id>")
+@errors({404: ["account_not_found"], 409: ["concurrent_change"], 422: ["login_id_immutable", "change_too_large"]})
 def handle_update_customer(customer_id: CustomerId, body: UpdateCustomerRequest) -> CustomerView:
     return customers.update_customer(app.caller(), customer_id, body)
 
 
 @app.post("/customers/<customer_id>/accounts", status_code=201)
+@errors({409: ["account_taken", "concurrent_change"], 422: ["change_too_large"]})
 def handle_add_account(customer_id: CustomerId, body: NewAccount) -> CustomerView:
     return customers.add_account(app.caller(), customer_id, body)
 
@@ -62,6 +66,7 @@ def handle_list_payments(
 
 
 @app.post("/customers/<customer_id>/impersonation", status_code=201)
+@errors({409: ["not_enrolled", "concurrent_change"]})
 def handle_start_impersonation(customer_id: CustomerId) -> ImpersonationStarted:
     return customers.start_impersonation(app.caller(), customer_id)
 

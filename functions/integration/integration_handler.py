@@ -6,6 +6,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from csr.auth import Role
+from csr.contract import errors
 from csr.http import ConsoleResolver
 from csr.models.common import UpstreamId
 from csr.models.customers import Payment, PaymentFeed
@@ -17,6 +18,7 @@ app = ConsoleResolver(roles={Role.INTEGRATION})
 
 
 @app.put("/integration/payments/<payment_id>")
+@errors({404: ["account_not_found"], 409: ["concurrent_change"]})
 def handle_upsert_payment(payment_id: UpstreamId, body: PaymentFeed) -> Payment:
     return customers.upsert_payment(app.caller(), payment_id, body)
 

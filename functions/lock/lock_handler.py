@@ -6,6 +6,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from csr.auth import CSR_ROLES
+from csr.contract import errors
 from csr.http import ConsoleResolver
 from csr.models.access import DeactivateRequest, DeactivateResponse, LockRequest, PortalStatusResponse
 from csr.models.common import CustomerId
@@ -16,21 +17,27 @@ app = ConsoleResolver(roles=CSR_ROLES)
 
 
 @app.post("/customers/<customer_id>/lock")
+@errors({409: ["not_enrolled", "already_locked", "concurrent_change"]})
 def handle_lock_account(customer_id: CustomerId, body: LockRequest) -> PortalStatusResponse:
     return access.lock(app.caller(), customer_id, body)
 
 
 @app.post("/customers/<customer_id>/unlock")
+@errors({409: ["not_enrolled", "not_locked", "concurrent_change"]})
 def handle_unlock_account(customer_id: CustomerId) -> PortalStatusResponse:
     return access.unlock(app.caller(), customer_id)
 
 
 @app.post("/customers/<customer_id>/deactivate")
+@errors(
+    {409: ["not_enrolled", "already_deactivated", "payments_pending", "concurrent_change"], 422: ["change_too_large"]}
+)
 def handle_deactivate_account(customer_id: CustomerId, body: DeactivateRequest) -> DeactivateResponse:
     return access.deactivate(app.caller(), customer_id, body)
 
 
 @app.post("/customers/<customer_id>/hide")
+@errors({409: ["not_enrolled", "already_hidden", "concurrent_change"]})
 def handle_hide_account(customer_id: CustomerId) -> PortalStatusResponse:
     return access.hide(app.caller(), customer_id)
 

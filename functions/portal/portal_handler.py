@@ -7,6 +7,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from csr.auth import Role
+from csr.contract import errors
 from csr.http import ConsoleResolver
 from csr.models.access import LoginRequest, LoginResponse
 from csr.models.common import SessionToken
@@ -19,17 +20,20 @@ app = ConsoleResolver(roles={Role.PORTAL})
 
 
 @app.post("/portal/login")
+@errors({401: ["invalid_credentials"], 409: ["concurrent_change"], 423: ["account_locked"]})
 def handle_login(body: LoginRequest) -> LoginResponse:
     return access.log_in(app.caller(), body)
 
 
 @app.post("/portal/password-reset", status_code=204)
+@errors({400: ["invalid_or_expired_token"], 422: ["weak_password"]})
 def handle_redeem_reset_token(body: PasswordResetRequest) -> Response[None]:
     redemption.redeem_reset_token(app.caller(), body)
     return Response(status_code=204)
 
 
 @app.post("/portal/recovery", status_code=204)
+@errors({400: ["invalid_or_expired_code"], 422: ["weak_password"]})
 def handle_redeem_recovery_code(body: RecoveryRequest) -> Response[None]:
     redemption.redeem_recovery_code(app.caller(), body)
     return Response(status_code=204)

@@ -7,6 +7,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from csr.auth import CSR_ROLES
+from csr.contract import errors
 from csr.http import ConsoleResolver
 from csr.models.common import CustomerId
 from csr.models.recovery import RecoveryCodeIssued, RecoveryCodeStatus
@@ -17,6 +18,7 @@ app = ConsoleResolver(roles=CSR_ROLES)
 
 
 @app.post("/customers/<customer_id>/recovery-code", status_code=201)
+@errors({409: ["account_locked", "not_enrolled", "concurrent_change"]})
 def handle_issue_recovery_code(customer_id: CustomerId) -> RecoveryCodeIssued:
     return recovery_codes.issue_recovery_code(app.caller(), customer_id)
 
@@ -27,6 +29,7 @@ def handle_get_recovery_code(customer_id: CustomerId) -> RecoveryCodeStatus:
 
 
 @app.delete("/customers/<customer_id>/recovery-code", status_code=204)
+@errors({404: ["no_active_code"], 409: ["concurrent_change"]})
 def handle_revoke_recovery_code(customer_id: CustomerId) -> Response[None]:
     recovery_codes.revoke_recovery_code(app.caller(), customer_id)
     return Response(status_code=204)

@@ -1,4 +1,4 @@
-"""Password-reset links emailed to the customer's address on record."""
+"""Password-reset links emailed to the customer's address on record, and enrolment with a set-password link."""
 
 from typing import Any
 
@@ -6,9 +6,11 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from csr.auth import CSR_ROLES
+from csr.contract import errors
 from csr.http import ConsoleResolver
 from csr.idempotency import IdempotencyKey, run_idempotent
 from csr.models.common import CustomerId
+from csr.models.customers import EnrollmentSent
 from csr.models.recovery import ResetLinkSent
 from csr.observability import logger, metrics, tracer
 from csr.services import reset_links
@@ -17,6 +19,7 @@ app = ConsoleResolver(roles=CSR_ROLES)
 
 
 @app.post("/customers/<customer_id>/password-reset-link", status_code=202)
+@errors({409: ["account_locked", "not_enrolled", "concurrent_change"], 503: ["email_unavailable"]})
 def handle_send_reset_link(customer_id: CustomerId, idempotency_key: IdempotencyKey = None) -> ResetLinkSent:
     caller = app.caller()
     # The route takes no body: what a retry must repeat is the customer it targets.
@@ -29,6 +32,11 @@ def handle_send_reset_link(customer_id: CustomerId, idempotency_key: Idempotency
         app.lambda_context,
     )
     return ResetLinkSent.model_validate(result)
+
+
+@app.post("/customers/<customer_id>/enroll", status_code=202)
+def handle_enroll_customer(customer_id: CustomerId) -> EnrollmentSent:
+    return reset_links.enroll(app.caller(), customer_id)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -1,4 +1,4 @@
-"""Customer search: `GET /customers`."""
+"""Customer search: `GET /customers`, and the districts its filter offers: `GET /districts`."""
 
 from typing import Annotated, Any
 
@@ -7,10 +7,11 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from csr.auth import CSR_ROLES
+from csr.contract import errors
 from csr.http import ConsoleResolver
 from csr.models.common import Cursor, District, Limit
 from csr.models.filters import CommaList
-from csr.models.search import SearchPage, SearchText
+from csr.models.search import DistrictList, SearchPage, SearchText
 from csr.observability import logger, metrics, tracer
 from csr.services import search
 
@@ -18,6 +19,7 @@ app = ConsoleResolver(roles=CSR_ROLES)
 
 
 @app.get("/customers")
+@errors({422: ["query_too_broad"]})
 def handle_search_customers(
     q: Annotated[SearchText, Query()],
     district: Annotated[District | None, Query()] = None,
@@ -26,6 +28,11 @@ def handle_search_customers(
     cursor: Annotated[Cursor | None, Query()] = None,
 ) -> SearchPage:
     return search.search_customers(app.caller(), q, district=district, status=status, limit=limit, cursor=cursor)
+
+
+@app.get("/districts")
+def handle_list_districts() -> DistrictList:
+    return search.list_districts(app.caller())
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

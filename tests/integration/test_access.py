@@ -31,17 +31,20 @@ from tests.integration.helpers import all_items
 from tests.unit.test_portal_rules import EXPECTED
 
 BODIES: dict[Transition, Any] = {
+    Transition.ENROLL: None,
     Transition.LOCK: {"reason": "misuse", "note": "Called from an unknown number"},
     Transition.UNLOCK: None,
     Transition.DEACTIVATE: {"acknowledge_pending_payments": False},
     Transition.HIDE: None,
 }
 ENTRY_TYPES = {
-    Transition.LOCK: "account_locked",
-    Transition.UNLOCK: "account_unlocked",
-    Transition.DEACTIVATE: "account_deactivated",
-    Transition.HIDE: "account_hidden",
+    Transition.ENROLL: ["account_enrolled", "password_reset_link_sent"],
+    Transition.LOCK: ["account_locked"],
+    Transition.UNLOCK: ["account_unlocked"],
+    Transition.DEACTIVATE: ["account_deactivated"],
+    Transition.HIDE: ["account_hidden"],
 }
+SUPERVISOR = {"kind": "csr", "id": "sup-1", "name": "sup-1@staff.example.com"}
 SET_UP_LOCK_REASON = {
     PortalStatus.LOCKED: LockReason.COMPROMISED,
     PortalStatus.PERMANENT_LOCK: LockReason.DEACTIVATED,
@@ -86,11 +89,11 @@ def test_transition_table_cell(
     # Then it moves as the table says, with exactly one activity entry in the same write...
     if expected.startswith("-> "):
         new_status = expected[3:]
-        assert status == 200, answer
+        assert status == (202 if route is Transition.ENROLL else 200), answer
         assert answer["portal_status"] == new_status
         assert portal_of(customer_id).status == new_status
         new_entries = activity(customer_id)[len(entries_before) :]
-        assert [(e["type"], e["actor"]) for e in new_entries] == [(ENTRY_TYPES[route], {"kind": "csr", "id": "sup-1"})]
+        assert [(e["type"], e["actor"]) for e in new_entries] == [(kind, SUPERVISOR) for kind in ENTRY_TYPES[route]]
     # ...or is refused with the table's code and writes nothing
     else:
         assert status == 409, answer
@@ -104,10 +107,11 @@ def test_lock_records_reason_note_and_time(csr: Api) -> None:
     assert (status, answer) == (200, {"portal_status": "locked"})
     _, got, _ = csr.call("GET", f"/customers/{customer_id}")
     assert got["portal"]["lock_reason"] == "opt_out"
+    assert got["portal"]["lock_note"] == "Asked by phone"
     assert got["portal"]["locked_at"] is not None
     last = activity(customer_id)[-1]
     assert last["details"] == {"reason": "opt_out", "note": "Asked by phone"}
-    assert last["actor"] == {"kind": "csr", "id": "csr-1"}
+    assert last["actor"] == {"kind": "csr", "id": "csr-1", "name": "csr-1@staff.example.com"}
 
 
 @pytest.mark.parametrize(
@@ -130,6 +134,18 @@ def test_lock_with_invalid_body_is_422_and_writes_nothing(csr: Api, body: dict[s
     assert all_items() == before
 
 
+def test_unlock_clears_the_lock_note(csr: Api) -> None:
+    customer_id = customer_in(csr, PortalStatus.ENROLLED)
+    post(csr, customer_id, Transition.LOCK, {"reason": "compromised", "note": "Caller could not confirm the PIN"})
+    _, locked, _ = csr.call("GET", f"/customers/{customer_id}")
+    assert locked["portal"]["lock_note"] == "Caller could not confirm the PIN"
+    status, _ = post(csr, customer_id, Transition.UNLOCK)
+    assert status == 200
+    _, unlocked, _ = csr.call("GET", f"/customers/{customer_id}")
+    assert unlocked["portal"]["lock_note"] is None
+    assert portal_of(customer_id).lock_note is None
+
+
 def test_lock_note_of_500_characters_is_accepted(csr: Api) -> None:
     customer_id = customer_in(csr, PortalStatus.ENROLLED)
     status, answer = post(csr, customer_id, Transition.LOCK, {"reason": "other", "note": "x" * 500})
@@ -149,6 +165,7 @@ def test_unlock_clears_count_reason_and_time(csr: Api, start: PortalStatus) -> N
         "last_access_at": None,
         "failed_login_count": 0,
         "lock_reason": None,
+        "lock_note": None,
         "locked_at": None,
     }
     assert activity(customer_id)[-1]["details"]["previous_status"] == start

@@ -81,7 +81,7 @@ def test_newest_first_and_same_at_entries_keep_their_write_order(csr: Api) -> No
     assert body["total"] == 5
     assert body["next_cursor"] is None
     assert set(body["items"][0]) == {"at", "type", "actor", "summary", "details"}
-    assert body["items"][0]["actor"] == {"kind": "system", "id": "system"}
+    assert body["items"][0]["actor"] == {"kind": "system", "id": "system", "name": None}
 
 
 def test_each_filter_returns_only_its_types_and_counts_them(csr: Api) -> None:

@@ -30,8 +30,10 @@ def test_create_customer_writes_profile_guards_account_and_activity(csr: Api) ->
         "last_access_at": None,
         "failed_login_count": 0,
         "lock_reason": None,
+        "lock_note": None,
         "locked_at": None,
     }
+    assert created["language"] == "en"
     assert created["accounts"][0]["account_number"] == "ACC-000001"
     assert created["recovery_code"] == {"active": False, "expires_at": None}
     pk = keys.customer_pk(TENANT, created["customer_id"])
@@ -46,7 +48,7 @@ def test_create_customer_writes_profile_guards_account_and_activity(csr: Api) ->
         )
     [entry] = activity_of(TENANT, created["customer_id"])
     assert entry["type"] == "customer_created"
-    assert entry["actor"] == {"kind": "csr", "id": "csr-1"}
+    assert entry["actor"] == {"kind": "csr", "id": "csr-1", "name": "csr-1@staff.example.com"}
     assert created["email"] not in json.dumps(entry, default=str)
 
 

@@ -85,7 +85,7 @@ def test_an_ses_event_becomes_an_entry_of_the_customer(
     [entry] = email_entries(csr, customer_id)
     assert entry["type"] == kind
     assert entry["at"] == clock.iso(when)
-    assert entry["actor"] == {"kind": "system", "id": "system"}
+    assert entry["actor"] == {"kind": "system", "id": "system", "name": None}
     assert entry["details"] == {
         "email_kind": "password_reset_link",
         "message_id": message_id,

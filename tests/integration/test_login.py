@@ -56,7 +56,10 @@ def test_right_password_logs_in_and_records_it(portal: Api, customer: dict[str, 
     assert state.last_access_at is not None
     assert state.failed_login_count == 0
     last = activity(customer["customer_id"])[-1]
-    assert (last["type"], last["actor"]) == ("login_succeeded", {"kind": "customer", "id": customer["customer_id"]})
+    assert (last["type"], last["actor"]) == (
+        "login_succeeded",
+        {"kind": "customer", "id": customer["customer_id"], "name": None},
+    )
 
 
 def test_email_is_compared_case_insensitively(portal: Api, customer: dict[str, Any]) -> None:
@@ -71,7 +74,7 @@ def test_wrong_password_is_401_and_counted(portal: Api, customer: dict[str, Any]
     assert portal_of(customer["customer_id"]).failed_login_count == 1
     last = activity(customer["customer_id"])[-1]
     assert last["type"] == "login_failed"
-    assert last["actor"] == {"kind": "customer", "id": customer["customer_id"]}
+    assert last["actor"] == {"kind": "customer", "id": customer["customer_id"], "name": None}
     assert last["details"] == {"reason": "wrong_password", "failed_login_count": 1}
 
 
@@ -138,7 +141,7 @@ def test_tenth_consecutive_failure_locks_the_account(portal: Api, customer: dict
     assert state.locked_at is not None
     entries = activity(customer_id)
     assert [e["type"] for e in entries[-2:]] == ["login_failed", "account_locked"]
-    assert entries[-1]["actor"] == {"kind": "system", "id": "system"}
+    assert entries[-1]["actor"] == {"kind": "system", "id": "system", "name": None}
     assert entries[-1]["at"] == entries[-2]["at"] == state.locked_at
     # and the right password now gets 423, the wrong one still 401
     status, answer = login(portal, customer["email"], PASSWORD)

@@ -68,3 +68,15 @@ def test_every_handler_imports_from_the_layer_alone(builds: dict[str, Path], tmp
             [sys.executable, "-I", "-S", "-c", code], check=False, capture_output=True, text=True, env=env
         )
         assert result.returncode == 0, f"{function.logical_id}: {result.stderr[-2000:]}"
+
+
+def test_layer_ships_the_compiled_catalogs_and_translates_from_them(builds: dict[str, Path]) -> None:
+    layer = builds["x86_64"] / "layer" / "python"
+    for language in ("fr", "es"):
+        assert (layer / "csr" / "i18n" / "locale" / language / "LC_MESSAGES" / "messages.mo").stat().st_size > 0
+    code = (
+        f"import sys; sys.path[:0] = [{str(layer)!r}]; from csr.i18n import translate; "
+        "print(translate('Not found.', 'fr'), translate('Not found.', 'es'), sep='|')"
+    )
+    result = subprocess.run([sys.executable, "-I", "-S", "-c", code], check=True, capture_output=True, text=True)
+    assert result.stdout.strip() == "Introuvable.|No encontrado."

@@ -27,6 +27,7 @@ BODIES: dict[tuple[str, str], dict | None] = {
     ("POST", "/customers/{customer_id}/deactivate"): {"acknowledge_pending_payments": True},
     ("POST", "/customers/{customer_id}/hide"): None,
     ("POST", "/customers/{customer_id}/password-reset-link"): None,
+    ("POST", "/customers/{customer_id}/enroll"): None,
     ("POST", "/customers/{customer_id}/recovery-code"): None,
     ("GET", "/customers/{customer_id}/recovery-code"): None,
     ("DELETE", "/customers/{customer_id}/recovery-code"): None,

@@ -22,6 +22,11 @@ T = Transition
 
 # API.md's table, written out again by hand so that a change to either one fails here.
 EXPECTED: list[tuple[PortalStatus, Transition, str]] = [
+    (S.UNENROLLED, T.ENROLL, "-> enrolled"),
+    (S.ENROLLED, T.ENROLL, "already_enrolled"),
+    (S.LOCKED, T.ENROLL, "already_enrolled"),
+    (S.PERMANENT_LOCK, T.ENROLL, "already_enrolled"),
+    (S.HIDDEN, T.ENROLL, "already_enrolled"),
     (S.UNENROLLED, T.LOCK, "not_enrolled"),
     (S.UNENROLLED, T.UNLOCK, "not_enrolled"),
     (S.UNENROLLED, T.DEACTIVATE, "not_enrolled"),
@@ -72,6 +77,30 @@ def test_transition_cell(status: PortalStatus, route: Transition, expected: str)
         assert isinstance(result, Refusal)
         assert result.code == expected
         assert result.message
+
+
+def test_enroll_gives_a_fresh_enrolled_state() -> None:
+    result = transition(PortalState(status=S.UNENROLLED), T.ENROLL, AT)
+    assert result == PortalState(status=S.ENROLLED)
+
+
+def test_lock_keeps_the_note_and_unlock_clears_it() -> None:
+    locked = transition(state_in(S.ENROLLED), T.LOCK, AT, LockReason.OTHER, "Asked by phone, ticket 42")
+    assert isinstance(locked, PortalState)
+    assert locked.lock_note == "Asked by phone, ticket 42"
+    unlocked = transition(locked, T.UNLOCK, AT)
+    assert isinstance(unlocked, PortalState)
+    assert unlocked.lock_note is None
+    assert unlocked.lock_reason is None
+
+
+@pytest.mark.parametrize("route", [T.DEACTIVATE, T.HIDE])
+def test_other_locking_routes_leave_no_note(route: Transition) -> None:
+    locked = transition(state_in(S.ENROLLED), T.LOCK, AT, LockReason.OTHER, "a note")
+    assert isinstance(locked, PortalState)
+    result = transition(locked, route, AT)
+    assert isinstance(result, PortalState)
+    assert result.lock_note is None
 
 
 def test_lock_records_the_csr_reason_and_time_and_keeps_the_count() -> None:

@@ -9,7 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from csr.email import enrollment_email, password_changed_email, reset_link_email
 from csr.errors import ConflictError, ValidationFailedError
+from csr.i18n import Language
 from csr.models.customers import PortalStatus
 from csr.rules.expiry import is_live
 from csr.rules.password_policy import check_password_length, check_password_not_email
@@ -19,10 +21,9 @@ from csr.rules.recovery import (
     format_code,
     new_code_digits,
     normalize_code,
+    recovery_instructions,
     require_issuable,
 )
-from csr.services.redemption import password_changed_email
-from csr.services.reset_links import reset_link_email
 
 
 def test_enrolled_accounts_may_get_links_and_codes() -> None:
@@ -115,25 +116,51 @@ def test_expiry_is_checked_against_the_moment() -> None:
 
 def test_reset_email_carries_the_link_in_both_bodies() -> None:
     link = "https://portal.example.com/reset-password?token=abc_DEF-123"
-    content = reset_link_email(link, "2026-01-02T00:00:00.000Z")
+    content = reset_link_email(link, "2026-01-02T00:00:00.000Z", "en")
     assert link in content.text
     assert f'href="{link}"' in content.html
     assert "2026-01-02T00:00:00.000Z" in content.text
 
 
 def test_reset_email_escapes_the_link_in_html() -> None:
-    content = reset_link_email('https://portal.example.com/x?a=1&b="2"', "later")
+    content = reset_link_email('https://portal.example.com/x?a=1&b="2"', "later", "en")
     assert "&amp;b=&quot;2&quot;" in content.html
 
 
 def test_password_changed_notice_says_what_to_do_if_unexpected() -> None:
-    content = password_changed_email()
+    content = password_changed_email("en")
     assert content.subject == "Your portal password was changed"
     assert "customer service" in content.text
     assert "customer service" in content.html
 
 
-def test_instructions_are_sentences_that_hold_no_code() -> None:
+@pytest.mark.parametrize("language", ["en", "fr", "es"])
+def test_instructions_are_sentences_that_hold_no_code(language: Language) -> None:
     # GET shows them too, so they must never embed a code.
-    assert all(line.endswith(".") for line in RECOVERY_INSTRUCTIONS)
-    assert not re.search(r"\d{4}-\d{4}-\d{2}", " ".join(RECOVERY_INSTRUCTIONS))
+    lines = recovery_instructions(language)
+    assert len(lines) == len(RECOVERY_INSTRUCTIONS)
+    assert all(line.endswith(".") for line in lines)
+    assert not re.search(r"\d{4}-\d{4}-\d{2}", " ".join(lines))
+
+
+def test_instructions_are_translated() -> None:
+    assert recovery_instructions("en") == RECOVERY_INSTRUCTIONS
+    assert recovery_instructions("fr")[0] == "Confirmez l’identité du client avant de lire le code."  # noqa: RUF001
+    assert recovery_instructions("es")[0] == "Confirme la identidad del cliente antes de leer el código."
+
+
+@pytest.mark.parametrize(
+    ("language", "subject", "line"),
+    [
+        ("en", "Your customer portal account is ready", "expires at 2026-01-02T00:00:00.000Z (UTC)"),
+        ("fr", "Votre compte du portail client est prêt", "expire le 2026-01-02T00:00:00.000Z (UTC)"),
+        ("es", "Su cuenta del portal de clientes está lista", "caduca el 2026-01-02T00:00:00.000Z (UTC)"),
+    ],
+)
+def test_enrollment_email_is_written_in_the_language_asked(language: Language, subject: str, line: str) -> None:
+    link = "https://portal.example.com/reset-password?token=abc"
+    content = enrollment_email(link, "2026-01-02T00:00:00.000Z", language)
+    assert content.subject == subject
+    assert line in content.text
+    assert link in content.text
+    assert f'href="{link}"' in content.html

@@ -7,11 +7,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bench.counting import items_read
-from csr.data.search_index import index_keys, without_prefixes
-from csr.errors import ValidationFailedError
+from csr.data.search_index import search_card
 from csr.models.customers import Account, Customer, PortalState, PortalStatus
 from csr.models.search import DEFAULT_STATUSES
-from csr.services.search import driving_order, matching_rows, row_matches, search_terms
+from csr.rules.search import district_key, index_words, matches, query_pieces, without_prefixes
+from csr.services.search import candidate_rows, driving_order, row_matches
 
 
 def a_customer(status: PortalStatus = PortalStatus.ENROLLED, **fields: object) -> Customer:
@@ -52,53 +52,66 @@ def test_without_prefixes_still_finds_every_prefix(found: set[str]) -> None:
     assert not any(a != b and b.startswith(a) for a in kept for b in kept)
 
 
-def test_index_keys_fold_every_field_of_every_account_once() -> None:
-    expected = "helene cote jean.tremblay@example.org tremblay example org qc-884 884 acc-1 acc-2 2172 main street"
-    assert index_keys(a_customer()) == {*expected.split(), "apt", "3", "po", "box", "9", "12", "oak", "avenue"}
+def test_index_words_fold_every_field_of_every_account_once() -> None:
+    # The whole email and ids are no words of their own: each of their pieces is
+    expected = "helene cote jean tremblay example org qc 884 acc 1 2 2172 main street apt 3 po box 9 12 oak avenue"
+    assert index_words(a_customer()) == set(expected.split()) - {"1", "2"} | {"12"}
 
 
-def test_search_terms_are_folded_deduplicated_and_ordered() -> None:
-    assert search_terms("  Tremblay HÉLÈNE tremblay  ") == ["helene", "tremblay"]
+def test_query_pieces_split_terms_as_fields_are_split() -> None:
+    assert query_pieces("  St-Pierre HÉLÈNE tremblay  o'brien st.") == [
+        "brien",
+        "helene",
+        "o",
+        "pierre",
+        "st",
+        "tremblay",
+    ]
+    assert query_pieces("jean.tr") == ["jean", "tr"]
 
 
-@pytest.mark.parametrize("q", ["   ", "\u0301\u0301"])
-def test_a_query_without_a_searchable_term_is_refused(q: str) -> None:
-    with pytest.raises(ValidationFailedError):
-        search_terms(q)
+@pytest.mark.parametrize("q", ["   ", "\u0301\u0301", "- . '"])
+def test_a_query_without_a_piece_has_nothing_to_search(q: str) -> None:
+    assert query_pieces(q) == []
 
 
-def test_the_longest_term_drives() -> None:
+def test_the_longest_piece_drives() -> None:
     assert driving_order(["jean", "tr", "tremblay"]) == ["tremblay", "jean", "tr"]
     assert driving_order(["ab", "aa"]) == ["aa", "ab"]
 
 
-def test_every_term_must_prefix_some_word() -> None:
-    assert row_matches(["tr", "je"], {"jean", "tremblay"})
-    assert not row_matches(["tr", "jx"], {"jean", "tremblay"})
+def test_every_piece_must_prefix_some_word() -> None:
+    assert matches(["tr", "je"], {"jean", "tremblay"})
+    assert matches(["st", "st"], {"street"})
+    assert not matches(["tr", "jx"], {"jean", "tremblay"})
 
 
-def accounts_of(customer: Customer, terms: list[str], district: str | None = None) -> list[str]:
-    return [row.account_number for _, row in matching_rows(customer, terms, district, DEFAULT_STATUSES)]
+def test_districts_compare_folded() -> None:
+    assert district_key(" Montréal-NORD ") == district_key("montreal-nord")
 
 
-def test_customer_terms_expand_to_every_account_and_account_terms_to_theirs() -> None:
+def rows_of(customer: Customer, pieces: list[str], district: str | None = None) -> list[str]:
+    return [row[3] for row in candidate_rows([search_card(customer)], pieces, district)]
+
+
+def test_customer_pieces_expand_to_every_account_and_account_pieces_to_theirs() -> None:
     customer = a_customer()
-    assert accounts_of(customer, ["helene"]) == ["ACC-1", "ACC-2"]
-    assert accounts_of(customer, ["2172", "cote"]) == ["ACC-1"]
-    assert accounts_of(customer, ["box"], "south") == ["ACC-2"]
-    assert accounts_of(customer, ["box", "jean.tr", "qc-8"], "north") == ["ACC-1"]
+    assert rows_of(customer, ["helene"]) == ["ACC-1", "ACC-2"]
+    assert rows_of(customer, ["2172", "cote"]) == ["ACC-1"]
+    assert rows_of(customer, ["box"], "south") == ["ACC-2"]
+    assert rows_of(customer, ["box", "jean", "tr", "qc", "8"], "north") == ["ACC-1"]
 
 
-def test_rows_carry_the_live_status_and_respect_the_status_filter() -> None:
+def test_the_card_sorts_by_folded_names_then_ids() -> None:
+    assert candidate_rows([search_card(a_customer())], ["oak"], None) == [("cote", "helene", "cus_1", "ACC-2")]
+
+
+def test_a_live_row_must_still_match_and_have_a_status_asked_for() -> None:
     hidden = a_customer(PortalStatus.HIDDEN)
-    assert matching_rows(hidden, ["helene"], None, DEFAULT_STATUSES) == []
-    rows = matching_rows(hidden, ["helene"], None, frozenset({PortalStatus.HIDDEN}))
-    assert [row.portal_status for _, row in rows] == [PortalStatus.HIDDEN, PortalStatus.HIDDEN]
-
-
-def test_rows_sort_by_folded_names_then_ids() -> None:
-    key, _ = matching_rows(a_customer(), ["oak"], None, DEFAULT_STATUSES)[0]
-    assert key == ("cote", "helene", "cus_1", "ACC-2")
+    account = hidden.accounts[0]
+    assert not row_matches(hidden, account, ["helene"], None, DEFAULT_STATUSES)
+    assert row_matches(hidden, account, ["helene"], "north", frozenset({PortalStatus.HIDDEN}))
+    assert not row_matches(hidden, account, ["oak"], None, frozenset({PortalStatus.HIDDEN}))
 
 
 @pytest.mark.parametrize(

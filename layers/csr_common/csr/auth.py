@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from csr.errors import ForbiddenError, UnauthorizedError
+from csr.i18n import DEFAULT_LANGUAGE, Language, request_language
 
 _TENANT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
@@ -32,14 +33,21 @@ class Caller(BaseModel):
     email: str
     tenant_id: str
     roles: frozenset[str]
+    # The language the request's Accept-Language asks for: of error messages and instructions.
+    language: Language = DEFAULT_LANGUAGE
 
     def has_any(self, roles: frozenset[Role]) -> bool:
         return not self.roles.isdisjoint(roles)
 
 
 def parse_groups(raw: str) -> frozenset[str]:
-    """`cognito:groups` arrives as one string: "csr,csr_supervisor" or "[csr csr_supervisor]"."""
-    return frozenset(part for part in re.split(r"[\s,\[\]]+", raw) if part)
+    """`cognito:groups` as API Gateway's Cognito authorizer renders the token's list: "csr,csr_supervisor",
+    or "[csr csr_supervisor]". A group name may hold punctuation (a comma, a bracket) but never a space,
+    so the bracketed form is split on spaces only and the plain form on commas only, never both: in
+    "[x,csr]" the one group is "x,csr", which is not "csr". Names are compared exactly (no trimming)."""
+    bracketed = len(raw) >= 2 and raw.startswith("[") and raw.endswith("]")
+    parts = raw[1:-1].split(" ") if bracketed else raw.split(",")
+    return frozenset(part for part in parts if part)
 
 
 def caller_from_event(event: Mapping[str, Any]) -> Caller:
@@ -53,6 +61,7 @@ def caller_from_event(event: Mapping[str, Any]) -> Caller:
         email=str(claims.get("email", "")),
         tenant_id=tenant_id,
         roles=parse_groups(str(claims.get("cognito:groups", ""))),
+        language=request_language(event),
     )
 
 

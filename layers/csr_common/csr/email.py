@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from html import escape
 from typing import Any
 
 import boto3
@@ -16,6 +17,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from csr import clock
 from csr.data import emails
 from csr.errors import DependencyUnavailableError
+from csr.i18n import N_, Language, translate
 from csr.observability import logger
 from csr.settings import get_settings
 
@@ -29,6 +31,59 @@ class EmailContent:
     subject: str
     text: str
     html: str
+
+
+def _compose(
+    language: Language, subject: str, paragraphs: list[str], link: tuple[str, str] | None = None, **values: str
+) -> EmailContent:
+    """An email from message ids: the subject, the paragraphs and, after the first, a link with its label."""
+    lines = [translate(paragraph, language, values) for paragraph in paragraphs]
+    html = [f"<p>{escape(line)}</p>" for line in lines]
+    if link:
+        label, url = translate(link[0], language), link[1]
+        lines.insert(1, f"{label}: {url}")
+        html.insert(1, f'<p><a href="{escape(url)}">{escape(label)}</a></p>')
+    return EmailContent(subject=translate(subject, language), text="\n\n".join(lines), html="".join(html))
+
+
+def reset_link_email(link: str, expires_at: str, language: Language) -> EmailContent:
+    return _compose(
+        language,
+        N_("Reset your portal password"),
+        [
+            N_("We received a request to reset the password of your customer portal account."),
+            N_("The link works once and expires at {expires_at} (UTC). If you did not ask for it, ignore this email."),
+        ],
+        (N_("Choose a new password"), link),
+        expires_at=expires_at,
+    )
+
+
+def enrollment_email(link: str, expires_at: str, language: Language) -> EmailContent:
+    return _compose(
+        language,
+        N_("Your customer portal account is ready"),
+        [
+            N_("Customer service has opened a customer portal account for you."),
+            N_(
+                "The link works once and expires at {expires_at} (UTC). If you did not expect this email, "
+                "call customer service."
+            ),
+        ],
+        (N_("Choose your password"), link),
+        expires_at=expires_at,
+    )
+
+
+def password_changed_email(language: Language) -> EmailContent:
+    return _compose(
+        language,
+        N_("Your portal password was changed"),
+        [
+            N_("The password of your customer portal account was just changed."),
+            N_("If you did not change it, call customer service right away."),
+        ],
+    )
 
 
 @lru_cache(maxsize=1)

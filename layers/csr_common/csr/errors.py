@@ -1,8 +1,13 @@
-"""Domain errors that the resolver turns into the error body of API.md, in one place."""
+"""Domain errors that the resolver turns into the error body of API.md, in one place.
+
+A message is an English message id (`csr.i18n`), with `{name}` placeholders filled from the details;
+the body is written in the reader's language."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from csr.i18n import DEFAULT_LANGUAGE, Language, translate
 
 
 class ApiError(Exception):
@@ -16,8 +21,9 @@ class ApiError(Exception):
         self.details = details
         super().__init__(self.message)
 
-    def body(self) -> dict[str, Any]:
-        return {"error": {"code": self.code, "message": self.message, "details": self.details}}
+    def body(self, language: Language = DEFAULT_LANGUAGE) -> dict[str, Any]:
+        message = translate(self.message, language, self.details)
+        return {"error": {"code": self.code, "message": message, "details": self.details}}
 
 
 class MalformedRequestError(ApiError):
@@ -55,6 +61,10 @@ class ValidationFailedError(ApiError):
 class ChangeTooLargeError(ValidationFailedError):
     code = "change_too_large"
     message = "This change touches more records than one atomic write can hold; split it into smaller changes."
+
+
+class InternalError(ApiError):
+    status, code, message = 500, "internal_error", "Something went wrong on our side."
 
 
 class LockedError(ApiError):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import base64
 import json
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -14,22 +14,24 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
 from csr.auth import Caller, Role, caller_from_event, require_role
+from csr.contract import response as error_schema
+from csr.contract import route_errors
 from csr.data.errors import ConditionFailed, DataError, TooManyItems
 from csr.errors import (
     ApiError,
     ChangeTooLargeError,
     ConcurrentChangeError,
     DependencyUnavailableError,
+    InternalError,
     InvalidCursorError,
     MalformedRequestError,
     NotFoundError,
-    PayloadTooLargeError,
     ValidationFailedError,
 )
+from csr.i18n import DEFAULT_LANGUAGE, Language, request_language
 from csr.observability import logger
+from csr.request_body import checked_text
 from csr.settings import require_settings
-
-MAX_BODY_BYTES = 64 * 1024
 
 
 class ErrorDetail(BaseModel):
@@ -42,8 +44,8 @@ class ErrorBody(BaseModel):
     error: ErrorDetail
 
 
-def error_response(error: ApiError) -> Response[Any]:
-    return Response(status_code=error.status, content_type="application/json", body=error.body())
+def error_response(error: ApiError, language: Language = DEFAULT_LANGUAGE) -> Response[Any]:
+    return Response(status_code=error.status, content_type="application/json", body=error.body(language))
 
 
 def data_error(exc: DataError) -> ApiError:
@@ -57,27 +59,20 @@ def data_error(exc: DataError) -> ApiError:
     return DependencyUnavailableError()
 
 
-def _validation_response(exc: RequestValidationError) -> Response[Any]:
+def _validation_error(exc: RequestValidationError) -> ApiError:
     errors = list(exc.errors())
     if any(err.get("type") == "json_invalid" for err in errors):
-        return error_response(MalformedRequestError())
+        return MalformedRequestError()
     if any(tuple(err.get("loc", ())) == ("query", "cursor") for err in errors):
-        return error_response(InvalidCursorError())
+        return InvalidCursorError()
     if any(err.get("loc", ("",))[0] == "path" for err in errors):
         # An id of the wrong shape is answered like an unknown id: never reveal what exists.
-        return error_response(NotFoundError())
+        return NotFoundError()
     fields = [
         {"field": ".".join(str(part) for part in err.get("loc", ())[1:]) or "body", "message": err.get("msg", "")}
         for err in errors
     ]
-    return error_response(ValidationFailedError(fields=fields))
-
-
-def _body_size(event: Mapping[str, Any]) -> int:
-    body = event.get("body") or ""
-    if event.get("isBase64Encoded"):
-        return len(base64.b64decode(body, validate=False))
-    return len(body.encode())
+    return ValidationFailedError(fields=fields)
 
 
 def _refuse_body_where_none_is_taken(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[Any]:
@@ -94,13 +89,16 @@ def _refuse_body_where_none_is_taken(app: APIGatewayRestResolver, next_middlewar
     return next_middleware(app)
 
 
-def _as_json(event: Mapping[str, Any]) -> dict[str, Any]:
-    """Every body is read as JSON, whatever Content-Type the client sent (curl -d sends a form type):
-    otherwise Powertools would parse it as a form and echo its raw text back in the 422."""
+def _as_json(event: Mapping[str, Any], body: str) -> dict[str, Any]:
+    """Every body is read as JSON text, whatever Content-Type the client sent (curl -d sends a form type;
+    otherwise Powertools would parse it as a form and echo its raw text back in the 422), and however
+    API Gateway encoded it (`body` is the checked text of a base64-encoded one)."""
     headers = {k: v for k, v in (event.get("headers") or {}).items() if k.lower() != "content-type"}
     multi = {k: v for k, v in (event.get("multiValueHeaders") or {}).items() if k.lower() != "content-type"}
     return {
         **event,
+        "body": body if event.get("body") is not None else None,
+        "isBase64Encoded": False,
         "headers": {**headers, "Content-Type": "application/json"},
         "multiValueHeaders": {**multi, "Content-Type": ["application/json"]},
     }
@@ -113,38 +111,36 @@ class ConsoleResolver(APIGatewayRestResolver):
         require_settings()
         super().__init__(enable_validation=True)
         self.roles = frozenset(roles)
-        self.exception_handler(ApiError)(error_response)
-        self.exception_handler(DataError)(lambda exc: error_response(data_error(exc)))
-        self.exception_handler(RequestValidationError)(_validation_response)
-        self.not_found()(lambda _exc: error_response(NotFoundError()))
+        self.exception_handler(ApiError)(self._error_response)
+        self.exception_handler(DataError)(lambda exc: self._error_response(data_error(exc)))
+        self.exception_handler(RequestValidationError)(lambda exc: self._error_response(_validation_error(exc)))
+        self.not_found()(lambda _exc: self._error_response(NotFoundError()))
         self.exception_handler(Exception)(self._unexpected)
         self.use([_refuse_body_where_none_is_taken])
 
-    @staticmethod
-    def _unexpected(exc: Exception) -> Response[Any]:
+    def _error_response(self, error: ApiError) -> Response[Any]:
+        """The error body in the language the request's `Accept-Language` asks for."""
+        return error_response(error, request_language(self.current_event.raw_event))
+
+    def _unexpected(self, exc: Exception) -> Response[Any]:
         logger.exception("unhandled error")
-        body = {"error": {"code": "internal_error", "message": "Something went wrong on our side.", "details": {}}}
-        return Response(status_code=500, content_type="application/json", body=body)
+        return self._error_response(InternalError())
 
     def openapi_document(self) -> dict[str, Any]:
-        """Powertools' document, with the error body of API.md where it would put its own 422 shape, and
-        the errors every route can answer (401, 403, 503; 404 where the path names a record)."""
+        """Powertools' document, with API.md's error body where it would put its own 422 shape, and every
+        error status and `code` each operation can answer (csr.contract)."""
         document: dict[str, Any] = json.loads(self.get_openapi_json_schema())
         schemas = document.setdefault("components", {}).setdefault("schemas", {})
         for name in ("HTTPValidationError", "ValidationError"):
             schemas.pop(name, None)
         schemas.update(ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}").pop("$defs"))
         schemas["ErrorBody"] = ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}")
-        error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
-        for path, operations in document.get("paths", {}).items():
-            for operation in operations.values():
-                statuses = {401: "Unauthorized", 403: "Forbidden", 422: "Invalid input", 503: "Retry later"}
-                if "{" in path:
-                    statuses[404] = "Not found"
-                if "requestBody" in operation:
-                    statuses |= {400: "Malformed JSON", 413: "Body over 64 KiB"}
-                for status, description in statuses.items():
-                    operation["responses"][str(status)] = {"description": description, "content": error}
+        for route in self._static_routes + self._dynamic_routes:
+            path = re.sub(r"<(\w+)>", r"{\1}", route.openapi_path)
+            operation = document["paths"][path][route.method.lower()]
+            found = route_errors(route.func, path, operation.get("parameters", []))
+            for status, codes in found.items():
+                operation["responses"][str(status)] = error_schema(status, codes)
         return document
 
     def caller(self) -> Caller:
@@ -153,18 +149,18 @@ class ConsoleResolver(APIGatewayRestResolver):
     def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
         result: dict[str, Any]
         try:
-            if _body_size(event) > MAX_BODY_BYTES:
-                raise PayloadTooLargeError()
+            # Size, UTF-8, depth and digits are checked on the raw body before anything parses it.
+            body = checked_text(event)
             require_role(caller_from_event(event), self.roles)
         except ApiError as error:
             result = {
                 "statusCode": error.status,
                 "headers": {"Content-Type": "application/json"},
-                "body": self._serializer(error.body()),
+                "body": self._serializer(error.body(request_language(event))),
                 "isBase64Encoded": False,
             }
         else:
-            result = super().resolve(_as_json(event), context)
+            result = super().resolve(_as_json(event, body), context)
         request_id = str((event.get("requestContext") or {}).get("requestId", ""))
         result.setdefault("headers", {})["X-Request-Id"] = request_id
         if "multiValueHeaders" in result:

@@ -4,25 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Header
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyPersistenceLayerError,
-    IdempotencyValidationError,
-)
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
 from csr.auth import Caller
 from csr.errors import ConflictError, DependencyUnavailableError, ValidationFailedError
 from csr.settings import get_settings
+
+if TYPE_CHECKING:  # Powertools' idempotency (and boto3 under it) is imported by the first keyed request only
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig
 
 IdempotencyKey = Annotated[
     str | None,
@@ -38,15 +31,21 @@ IdempotencyKey = Annotated[
 
 @lru_cache(maxsize=1)
 def _persistence() -> DynamoDBPersistenceLayer:
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
     return DynamoDBPersistenceLayer(table_name=get_settings().idempotency_table_name)
 
 
-_CONFIG = IdempotencyConfig(
-    event_key_jmespath="scope",
-    payload_validation_jmespath="payload",
-    expires_after_seconds=24 * 3600,
-    raise_on_no_idempotency_key=True,
-)
+@lru_cache(maxsize=1)
+def _config() -> IdempotencyConfig:
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
+
+    return IdempotencyConfig(
+        event_key_jmespath="scope",
+        payload_validation_jmespath="payload",
+        expires_after_seconds=24 * 3600,
+        raise_on_no_idempotency_key=True,
+    )
 
 
 def run_idempotent(
@@ -64,16 +63,22 @@ def run_idempotent(
     """
     if key is None:
         return action().model_dump(mode="json")
+    from aws_lambda_powertools.utilities.idempotency import idempotent_function
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (
+        IdempotencyAlreadyInProgressError,
+        IdempotencyPersistenceLayerError,
+        IdempotencyValidationError,
+    )
 
     def once(request: dict[str, Any]) -> dict[str, Any]:
         return action().model_dump(mode="json")
 
-    guarded = idempotent_function(data_keyword_argument="request", persistence_store=_persistence(), config=_CONFIG)(
+    guarded = idempotent_function(data_keyword_argument="request", persistence_store=_persistence(), config=_config())(
         once
     )
     if context is not None:
         # Lets an in-progress record expire with the invocation, so a timed-out attempt can be retried.
-        _CONFIG.register_lambda_context(context)
+        _config().register_lambda_context(context)
     request = {"scope": [caller.tenant_id, operation, key], "payload": payload}
     try:
         result: dict[str, Any] = guarded(request=request)

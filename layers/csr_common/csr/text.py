@@ -24,11 +24,6 @@ def words(text: str) -> set[str]:
     return {word for word in _SEPARATORS.split(fold(text)) if word}
 
 
-def words_and_whole(text: str) -> set[str]:
-    """Emails and ids also count as one word whole (`jean.tr` finds `jean.tremblay@example.org`)."""
-    return words(text) | {fold(text).strip()}
-
-
 def mask_email(email: str) -> str:
     """`jean@example.com` -> `j***@example.com`: enough for a CSR to confirm, not enough to harvest."""
     local, _, domain = email.partition("@")

@@ -81,22 +81,34 @@ def record(tx: Transaction, tenant_id: str, customer_id: str, entries: list[Acti
 
     Sort key, TTL and counter month all derive from `moment`, so the reader's key conditions and the
     counters it sums always agree on which month and which side of the cutoff an entry lies."""
-    if not entries:
-        return
-    for index, entry in enumerate(entries):
+    record_history(tx, tenant_id, customer_id, [(moment, entry) for entry in entries])
+
+
+def record_history(
+    tx: Transaction, tenant_id: str, customer_id: str, timed: list[tuple[datetime, ActivityEntry]]
+) -> None:
+    """Add entries that each happened at their own moment (a state change's entries share one; demo history
+    spans years), with one counter increment per month they fall in."""
+    months: dict[str, tuple[datetime, Counter[str]]] = {}
+    for index, (moment, entry) in enumerate(timed):
         tx.put(entry_item(tenant_id, customer_id, entry, moment, index))
-    counts = Counter(str(entry.type) for entry in entries)
-    names = {f"#c{i}": count_attribute(kind) for i, kind in enumerate(counts)}
-    values: dict[str, Any] = {f":c{i}": count for i, count in enumerate(counts.values())}
-    values[":ttl"] = counter_ttl(moment)
-    adds = ", ".join(f"#c{i} :c{i}" for i in range(len(counts)))
-    tx.update(
-        {"pk": keys.activity_count_pk(tenant_id, customer_id), "sk": month_of(moment)},
-        f"SET #ttl = :ttl ADD {adds}",
-        names={**names, "#ttl": "ttl"},
-        values=values,
-    )
-    tx.after_commit.append(lambda: _count_in_metrics(counts))
+        latest, counts = months.get(month_of(moment), (moment, Counter[str]()))
+        counts[str(entry.type)] += 1
+        months[month_of(moment)] = (max(latest, moment), counts)
+    for month, (latest, counts) in months.items():
+        names = {f"#c{i}": count_attribute(kind) for i, kind in enumerate(counts)}
+        values: dict[str, Any] = {f":c{i}": count for i, count in enumerate(counts.values())}
+        values[":ttl"] = counter_ttl(latest)
+        adds = ", ".join(f"#c{i} :c{i}" for i in range(len(counts)))
+        tx.update(
+            {"pk": keys.activity_count_pk(tenant_id, customer_id), "sk": month},
+            f"SET #ttl = :ttl ADD {adds}",
+            names={**names, "#ttl": "ttl"},
+            values=values,
+        )
+    total = sum((counts for _latest, counts in months.values()), Counter[str]())
+    if total:
+        tx.after_commit.append(lambda: _count_in_metrics(total))
 
 
 def _count_in_metrics(counts: Counter[str]) -> None:

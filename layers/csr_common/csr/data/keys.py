@@ -57,8 +57,25 @@ def search_pk(tenant_id: str, word: str) -> str:
 
 
 def search_sk(word: str, customer_id: str) -> str:
-    """One item per (word, customer): a search loads the customer and checks each account itself."""
+    """One posting per (word, customer), carrying the customer's search card (csr.data.search_index)."""
     return f"{word}#{customer_id}"
+
+
+def district_pk(tenant_id: str) -> str:
+    """The tenant's district counters, one item per folded district name (the sort key)."""
+    return f"T#{tenant_id}#DISTRICTS"
+
+
+# Beside a customer's profile: the districts the customer is counted in, and the search card of a customer
+# too large to carry it on every posting (read by no customer Query, which stops at CUSTOMER_READ_END).
+SEARCH_CUSTOMER_SK = "SEARCH#CUSTOMER"
+SEARCH_MIGRATION_PK = "MIGRATION#search-index-v2"
+
+
+def tenant_and_customer(pk: str) -> tuple[str, str]:
+    """The inverse of `customer_pk`: tenant and customer ids contain no `#`."""
+    _, tenant_id, _, customer_id = pk.split("#", 3)
+    return tenant_id, customer_id
 
 
 def session_pk(tenant_id: str, token_hash: str) -> str:

@@ -15,6 +15,7 @@ class ActivityType(StrEnum):
     ACCOUNT_ADDED = "account_added"
     LOGIN_SUCCEEDED = "login_succeeded"
     LOGIN_FAILED = "login_failed"
+    ACCOUNT_ENROLLED = "account_enrolled"
     ACCOUNT_LOCKED = "account_locked"
     ACCOUNT_UNLOCKED = "account_unlocked"
     ACCOUNT_DEACTIVATED = "account_deactivated"
@@ -35,14 +36,16 @@ class ActivityType(StrEnum):
 class Actor(BaseModel):
     kind: Literal["customer", "csr", "system"]
     id: str
+    # A CSR's email from the token, so that an auditor sees who did it; null for customers and the system.
+    name: str | None = None
 
     @classmethod
     def system(cls) -> Actor:
         return cls(kind="system", id="system")
 
     @classmethod
-    def csr(cls, sub: str) -> Actor:
-        return cls(kind="csr", id=sub)
+    def csr(cls, sub: str, email: str) -> Actor:
+        return cls(kind="csr", id=sub, name=email or None)
 
     @classmethod
     def customer(cls, customer_id: str) -> Actor:

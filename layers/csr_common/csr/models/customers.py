@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, Field, PlainSerializer, StrictBool
 
 from csr import clock
+from csr.i18n import DEFAULT_LANGUAGE, Language
 from csr.models.common import (
     Address,
     Currency,
@@ -97,6 +98,7 @@ class CreateCustomerRequest(RequestModel):
     last_name: Name
     email: Email
     phone: Phone | None = None
+    language: Language = Field(default=DEFAULT_LANGUAGE, description="The language of every email to the customer.")
     enroll_in_portal: StrictBool = True
     accounts: list[NewAccount] = Field(min_length=1, max_length=MAX_ACCOUNTS_AT_CREATION)
 
@@ -112,11 +114,12 @@ class AccountChange(RequestModel):
 
 
 class UpdateCustomerRequest(RequestModel):
-    not_null = frozenset({"first_name", "last_name"})
+    not_null = frozenset({"first_name", "last_name", "language"})
 
     first_name: Name | None = None
     last_name: Name | None = None
     phone: Phone | None = None
+    language: Language | None = None
     accounts: list[AccountChange] = Field(default_factory=list, max_length=10)
     # Present only so that a body naming it gets the contract's own 422 `login_id_immutable`.
     email: str | None = Field(default=None, exclude=True, description="Not changeable: sending it gets 422.")
@@ -138,6 +141,8 @@ class PortalState(BaseModel):
     last_access_at: str | None = None
     failed_login_count: int = 0
     lock_reason: LockReason | None = None
+    # The CSR's note with a lock, cleared by unlock.
+    lock_note: str | None = None
     locked_at: str | None = None
 
     @property
@@ -164,6 +169,7 @@ class Customer(BaseModel):
     last_name: str
     email: str
     phone: str | None = None
+    language: Language = DEFAULT_LANGUAGE
     created_at: str
     portal: PortalState
     accounts: list[Account]
@@ -190,6 +196,7 @@ class PortalView(BaseModel):
     last_access_at: str | None
     failed_login_count: int
     lock_reason: LockReason | None
+    lock_note: str | None
     locked_at: str | None
 
 
@@ -205,6 +212,7 @@ class CustomerView(BaseModel):
     last_name: str
     email: str
     phone: str | None
+    language: Language
     created_at: str
     portal: PortalView
     accounts: list[Account]
@@ -233,3 +241,9 @@ class ImpersonationSession(BaseModel):
     read_only: Literal[True] = True
     expires_at: str
     csr: ImpersonatingCsr
+
+
+class EnrollmentSent(BaseModel):
+    portal_status: Literal[PortalStatus.ENROLLED] = PortalStatus.ENROLLED
+    sent_to: str = Field(description="The address on record, masked; the set-password link went there.")
+    expires_at: str

@@ -20,7 +20,7 @@ class ConfirmationRequiredError(ValidationFailedError):
 def require_confirmation(given: Any, word: str) -> None:
     """The confirmation word is checked before anything else of the request (API.md)."""
     if given != word:
-        raise ConfirmationRequiredError(f"Type {word} to confirm this change.", word=word)
+        raise ConfirmationRequiredError("Type {word} to confirm this change.", word=word)
 
 
 # A request body is at most 64 KiB, which bounds these lists (about 6,000 short ids).

@@ -33,3 +33,14 @@ class SearchRow(BaseModel):
 class SearchPage(BaseModel):
     items: list[SearchRow]
     next_cursor: str | None
+
+
+class DistrictCount(BaseModel):
+    district: str
+    customers: int
+
+
+class DistrictList(BaseModel):
+    """The tenant's districts (as first written), by folded name, each with its number of customers."""
+
+    items: list[DistrictCount]

@@ -17,6 +17,7 @@ LOCKED_STATUSES = frozenset({PortalStatus.LOCKED, PortalStatus.PERMANENT_LOCK, P
 
 
 class Transition(StrEnum):
+    ENROLL = "enroll"
     LOCK = "lock"
     UNLOCK = "unlock"
     DEACTIVATE = "deactivate"
@@ -36,22 +37,43 @@ NOT_LOCKED = Refusal("not_locked", "The portal account is not locked.")
 ALREADY_LOCKED = Refusal("already_locked", "The portal account is already locked.")
 ALREADY_DEACTIVATED = Refusal("already_deactivated", "The portal account is already deactivated.")
 ALREADY_HIDDEN = Refusal("already_hidden", "The portal account is already hidden.")
+ALREADY_ENROLLED = Refusal("already_enrolled", "This customer already has a portal account.")
 
 _S = PortalStatus
 _T = Transition
 
 # API.md's table: from status, by route, the new status or the refusal.
 TRANSITIONS: dict[PortalStatus, dict[Transition, PortalStatus | Refusal]] = {
-    _S.UNENROLLED: {_T.LOCK: NOT_ENROLLED, _T.UNLOCK: NOT_ENROLLED, _T.DEACTIVATE: NOT_ENROLLED, _T.HIDE: NOT_ENROLLED},
-    _S.ENROLLED: {_T.LOCK: _S.LOCKED, _T.UNLOCK: NOT_LOCKED, _T.DEACTIVATE: _S.PERMANENT_LOCK, _T.HIDE: _S.HIDDEN},
-    _S.LOCKED: {_T.LOCK: ALREADY_LOCKED, _T.UNLOCK: _S.ENROLLED, _T.DEACTIVATE: _S.PERMANENT_LOCK, _T.HIDE: _S.HIDDEN},
+    _S.UNENROLLED: {
+        _T.ENROLL: _S.ENROLLED,
+        _T.LOCK: NOT_ENROLLED,
+        _T.UNLOCK: NOT_ENROLLED,
+        _T.DEACTIVATE: NOT_ENROLLED,
+        _T.HIDE: NOT_ENROLLED,
+    },
+    _S.ENROLLED: {
+        _T.ENROLL: ALREADY_ENROLLED,
+        _T.LOCK: _S.LOCKED,
+        _T.UNLOCK: NOT_LOCKED,
+        _T.DEACTIVATE: _S.PERMANENT_LOCK,
+        _T.HIDE: _S.HIDDEN,
+    },
+    _S.LOCKED: {
+        _T.ENROLL: ALREADY_ENROLLED,
+        _T.LOCK: ALREADY_LOCKED,
+        _T.UNLOCK: _S.ENROLLED,
+        _T.DEACTIVATE: _S.PERMANENT_LOCK,
+        _T.HIDE: _S.HIDDEN,
+    },
     _S.PERMANENT_LOCK: {
+        _T.ENROLL: ALREADY_ENROLLED,
         _T.LOCK: ALREADY_LOCKED,
         _T.UNLOCK: _S.ENROLLED,
         _T.DEACTIVATE: ALREADY_DEACTIVATED,
         _T.HIDE: _S.HIDDEN,
     },
     _S.HIDDEN: {
+        _T.ENROLL: ALREADY_ENROLLED,
         _T.LOCK: ALREADY_LOCKED,
         _T.UNLOCK: _S.ENROLLED,
         _T.DEACTIVATE: ALREADY_DEACTIVATED,
@@ -64,18 +86,28 @@ _ROUTE_LOCK_REASON = {_T.DEACTIVATE: LockReason.DEACTIVATED, _T.HIDE: LockReason
 
 
 def transition(
-    state: PortalState, route: Transition, at: str, reason: LockReason | None = None
+    state: PortalState, route: Transition, at: str, reason: LockReason | None = None, note: str | None = None
 ) -> PortalState | Refusal:
-    """The portal state after `route` at time `at`, or why it is refused. `reason` is the lock route's."""
+    """The portal state after `route` at time `at`, or why it is refused. `reason` and `note` are the lock
+    route's; any other locking route leaves no note, and reaching `enrolled` clears reason and note."""
     target = TRANSITIONS[state.status][route]
     if isinstance(target, Refusal):
         return target
     if target is PortalStatus.ENROLLED:
         return state.model_copy(
-            update={"status": target, "failed_login_count": 0, "lock_reason": None, "locked_at": None}
+            update={
+                "status": target,
+                "failed_login_count": 0,
+                "lock_reason": None,
+                "lock_note": None,
+                "locked_at": None,
+            }
         )
-    lock_reason = reason if route is Transition.LOCK else _ROUTE_LOCK_REASON[route]
-    return state.model_copy(update={"status": target, "lock_reason": lock_reason, "locked_at": at})
+    if route is Transition.LOCK:
+        return state.model_copy(update={"status": target, "lock_reason": reason, "lock_note": note, "locked_at": at})
+    return state.model_copy(
+        update={"status": target, "lock_reason": _ROUTE_LOCK_REASON[route], "lock_note": None, "locked_at": at}
+    )
 
 
 class LoginOutcome(StrEnum):

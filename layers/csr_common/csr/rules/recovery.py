@@ -9,6 +9,7 @@ import secrets
 from datetime import timedelta
 
 from csr.errors import ConflictError
+from csr.i18n import N_, Language, translate
 from csr.models.customers import PortalStatus
 
 RESET_LINK_TTL = timedelta(hours=24)
@@ -18,13 +19,22 @@ CODE_GROUPS = (4, 4, 2)
 MAX_FAILED_CODE_ATTEMPTS = 5
 
 RECOVERY_INSTRUCTIONS = [
-    "Confirm the customer's identity before reading the code.",
-    "Read the code one group at a time; the customer may type it with or without the dashes.",
-    "Ask the customer to choose 'Use a recovery code' on the portal's sign-in page and enter their email "
-    "address, the code and a new password of 15 to 128 characters.",
-    "The code works once and expires 24 hours after it was generated; after 5 wrong tries it stops working "
-    "and you can generate a new one.",
+    N_("Confirm the customer's identity before reading the code."),
+    N_("Read the code one group at a time; the customer may type it with or without the dashes."),
+    N_(
+        "Ask the customer to choose 'Use a recovery code' on the portal's sign-in page and enter their email "
+        "address, the code and a new password of 15 to 128 characters."
+    ),
+    N_(
+        "The code works once and expires 24 hours after it was generated; after 5 wrong tries it stops working "
+        "and you can generate a new one."
+    ),
 ]
+
+
+def recovery_instructions(language: Language) -> list[str]:
+    """What the CSR tells the customer with the code, in the CSR's language."""
+    return [translate(line, language) for line in RECOVERY_INSTRUCTIONS]
 
 
 def require_issuable(status: PortalStatus) -> None:

@@ -44,11 +44,12 @@ def _change_status(
     route: Transition,
     make_entries: Callable[[Customer, datetime], list[ActivityEntry]],
     reason: LockReason | None = None,
+    note: str | None = None,
 ) -> PortalStatusResponse:
     def attempt() -> PortalStatusResponse:
         before = load_customer(caller, customer_id).customer
         moment = clock.now()
-        portal_state = portal.transition(before.portal, route, clock.iso(moment), reason)
+        portal_state = portal.transition(before.portal, route, clock.iso(moment), reason, note)
         if isinstance(portal_state, Refusal):
             raise _refused(portal_state)
         after = before.model_copy(update={"portal": portal_state})
@@ -64,14 +65,16 @@ def lock(caller: Caller, customer_id: str, request: LockRequest) -> PortalStatus
             entry(
                 moment,
                 ActivityType.ACCOUNT_LOCKED,
-                Actor.csr(caller.sub),
+                Actor.csr(caller.sub, caller.email),
                 "Portal access locked by a CSR",
                 reason=request.reason,
                 note=request.note,
             )
         ]
 
-    return _change_status(caller, customer_id, Transition.LOCK, entries, LockReason(request.reason))
+    return _change_status(
+        caller, customer_id, Transition.LOCK, entries, LockReason(request.reason), request.note or None
+    )
 
 
 def unlock(caller: Caller, customer_id: str) -> PortalStatusResponse:
@@ -80,7 +83,7 @@ def unlock(caller: Caller, customer_id: str) -> PortalStatusResponse:
             entry(
                 moment,
                 ActivityType.ACCOUNT_UNLOCKED,
-                Actor.csr(caller.sub),
+                Actor.csr(caller.sub, caller.email),
                 "Portal access unlocked",
                 previous_status=before.portal.status,
                 previous_lock_reason=before.portal.lock_reason,
@@ -99,7 +102,7 @@ def hide(caller: Caller, customer_id: str) -> PortalStatusResponse:
             entry(
                 moment,
                 ActivityType.ACCOUNT_HIDDEN,
-                Actor.csr(caller.sub),
+                Actor.csr(caller.sub, caller.email),
                 "Portal account hidden from search",
                 previous_status=before.portal.status,
             )
@@ -139,7 +142,7 @@ def _deactivate(
         entry(
             moment,
             ActivityType.ACCOUNT_DEACTIVATED,
-            Actor.csr(caller.sub),
+            Actor.csr(caller.sub, caller.email),
             "Portal account deactivated",
             previous_status=before.portal.status,
             cancelled_payments=[p.payment_id for p in cancelled],
@@ -148,7 +151,7 @@ def _deactivate(
             entry(
                 moment,
                 ActivityType.PAYMENT_CANCELLED,
-                Actor.csr(caller.sub),
+                Actor.csr(caller.sub, caller.email),
                 "Payment cancelled on deactivation",
                 payment_id=p.payment_id,
                 account_number=p.account_number,

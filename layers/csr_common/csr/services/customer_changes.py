@@ -62,10 +62,11 @@ def save(
 def _taken(taken: UniqueTaken) -> ConflictError:
     if taken.field == "account":
         return ConflictError(
-            f"Account {taken.value} already belongs to a customer.", code="account_taken", account_number=taken.value
+            "Account {account_number} already belongs to a customer.", code="account_taken", account_number=taken.value
         )
-    what = {"email": "email", "person": "person id"}[taken.field]
-    return ConflictError(f"A customer with this {what} already exists.", code=f"{taken.field}_taken")
+    if taken.field == "email":
+        return ConflictError("A customer with this email already exists.", code="email_taken")
+    return ConflictError("A customer with this person id already exists.", code="person_taken")
 
 
 def retry_on_conflict(

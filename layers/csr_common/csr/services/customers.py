@@ -42,7 +42,9 @@ def view(customer: Customer, code: RecoveryCode | None) -> CustomerView:
     live_code = code if is_live(code, clock.now()) else None
     portal = customer.portal
     return CustomerView(
-        **customer.model_dump(include={"customer_id", "person_id", "first_name", "last_name", "email", "phone"}),
+        **customer.model_dump(
+            include={"customer_id", "person_id", "first_name", "last_name", "email", "phone", "language"}
+        ),
         created_at=customer.created_at,
         portal=PortalView(**portal.model_dump(), enrolled=portal.enrolled),
         accounts=customer.accounts,
@@ -71,7 +73,7 @@ def create_customer(caller: Caller, request: CreateCustomerRequest) -> CustomerV
     created = entry(
         moment,
         ActivityType.CUSTOMER_CREATED,
-        Actor.csr(caller.sub),
+        Actor.csr(caller.sub, caller.email),
         "Customer added",
         accounts=numbers,
         portal_status=customer.portal.status,
@@ -97,10 +99,14 @@ def update_customer(caller: Caller, customer_id: str, request: UpdateCustomerReq
     accounts = {account.account_number: account for account in before.accounts}
     for change in request.accounts:
         if change.account_number not in accounts:
-            raise NotFoundError(f"No account {change.account_number} on this customer.", code="account_not_found")
+            raise NotFoundError(
+                "No account {account_number} on this customer.",
+                code="account_not_found",
+                account_number=change.account_number,
+            )
         fields = change.model_dump(exclude={"account_number"}, exclude_unset=True)
         accounts[change.account_number] = accounts[change.account_number].model_copy(update=fields)
-    profile = request.model_dump(include={"first_name", "last_name", "phone"}, exclude_unset=True)
+    profile = request.model_dump(include={"first_name", "last_name", "phone", "language"}, exclude_unset=True)
     after = before.model_copy(update={**profile, "accounts": list(accounts.values())})
     changed = [name for name in profile if getattr(before, name) != getattr(after, name)] + [
         f"accounts.{old.account_number}" for old, new in zip(before.accounts, after.accounts, strict=True) if old != new
@@ -108,7 +114,9 @@ def update_customer(caller: Caller, customer_id: str, request: UpdateCustomerReq
     if not changed:
         return view(before, found.recovery_code)
     moment = clock.now()
-    updated = entry(moment, ActivityType.PROFILE_UPDATED, Actor.csr(caller.sub), "Profile updated", fields=changed)
+    updated = entry(
+        moment, ActivityType.PROFILE_UPDATED, Actor.csr(caller.sub, caller.email), "Profile updated", fields=changed
+    )
     return view(save(caller, before, after, [updated], moment), found.recovery_code)
 
 
@@ -117,7 +125,7 @@ def add_account(caller: Caller, customer_id: str, request: NewAccount) -> Custom
     before = found.customer
     if any(account.account_number == request.account_number for account in before.accounts):
         raise ConflictError(
-            f"Account {request.account_number} already belongs to a customer.",
+            "Account {account_number} already belongs to a customer.",
             code="account_taken",
             account_number=request.account_number,
         )
@@ -126,7 +134,7 @@ def add_account(caller: Caller, customer_id: str, request: NewAccount) -> Custom
     added = entry(
         moment,
         ActivityType.ACCOUNT_ADDED,
-        Actor.csr(caller.sub),
+        Actor.csr(caller.sub, caller.email),
         "Service account added",
         account_number=request.account_number,
     )
@@ -142,7 +150,9 @@ def list_payments(caller: Caller, customer_id: str, statuses: frozenset[PaymentS
 def upsert_payment(caller: Caller, payment_id: str, feed: PaymentFeed) -> Payment:
     customer_id = customers.customer_id_by_account(caller.tenant_id, feed.account_number)
     if customer_id is None:
-        raise NotFoundError(f"No account {feed.account_number}.", code="account_not_found")
+        raise NotFoundError(
+            "No account {account_number}.", code="account_not_found", account_number=feed.account_number
+        )
     payment = Payment(payment_id=payment_id, **feed.model_dump())
     tx = Transaction()
     # Billing may have moved the payment to an account of another customer: it leaves the old one.
@@ -165,7 +175,7 @@ def start_impersonation(caller: Caller, customer_id: str) -> ImpersonationStarte
     started = entry(
         moment,
         ActivityType.IMPERSONATION_STARTED,
-        Actor.csr(caller.sub),
+        Actor.csr(caller.sub, caller.email),
         "Read-only impersonation started",
         expires_at=clock.iso(expires),
     )

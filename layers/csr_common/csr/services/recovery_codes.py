@@ -21,9 +21,9 @@ from csr.models.recovery import RecoveryCodeIssued, RecoveryCodeStatus
 from csr.rules.expiry import is_live
 from csr.rules.recovery import (
     RECOVERY_CODE_TTL,
-    RECOVERY_INSTRUCTIONS,
     format_code,
     new_code_digits,
+    recovery_instructions,
     require_issuable,
 )
 from csr.service_key import keyed_hash
@@ -60,7 +60,7 @@ def issue_recovery_code(caller: Caller, customer_id: str) -> RecoveryCodeIssued:
         generated = entry(
             moment,
             ActivityType.RECOVERY_CODE_GENERATED,
-            Actor.csr(caller.sub),
+            Actor.csr(caller.sub, caller.email),
             "Recovery code generated",
             expires_at=clock.iso(expires),
             replaced_active_code=active_code(found, moment) is not None,
@@ -71,7 +71,7 @@ def issue_recovery_code(caller: Caller, customer_id: str) -> RecoveryCodeIssued:
 
     expires = retry_on_conflict(attempt)
     return RecoveryCodeIssued(
-        code=format_code(digits), expires_at=clock.iso(expires), instructions=RECOVERY_INSTRUCTIONS
+        code=format_code(digits), expires_at=clock.iso(expires), instructions=recovery_instructions(caller.language)
     )
 
 
@@ -79,14 +79,18 @@ def recovery_code_status(caller: Caller, customer_id: str) -> RecoveryCodeStatus
     code = active_code(load_customer(caller, customer_id), clock.now())
     if code is None:
         return RecoveryCodeStatus(
-            active=False, expires_at=None, created_by=None, created_at=None, instructions=RECOVERY_INSTRUCTIONS
+            active=False,
+            expires_at=None,
+            created_by=None,
+            created_at=None,
+            instructions=recovery_instructions(caller.language),
         )
     return RecoveryCodeStatus(
         active=True,
         expires_at=code.expires_at,
         created_by=code.created_by,
         created_at=code.created_at,
-        instructions=RECOVERY_INSTRUCTIONS,
+        instructions=recovery_instructions(caller.language),
     )
 
 
@@ -99,7 +103,9 @@ def revoke_recovery_code(caller: Caller, customer_id: str) -> None:
             raise NoActiveCodeError()
         tx = Transaction()
         credentials.add_code_revocation(tx, caller.tenant_id, customer_id, code)
-        revoked = entry(moment, ActivityType.RECOVERY_CODE_REVOKED, Actor.csr(caller.sub), "Recovery code revoked")
+        revoked = entry(
+            moment, ActivityType.RECOVERY_CODE_REVOKED, Actor.csr(caller.sub, caller.email), "Recovery code revoked"
+        )
         activity.record(tx, caller.tenant_id, customer_id, [revoked], moment)
         tx.commit()
 

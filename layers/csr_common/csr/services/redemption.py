@@ -16,7 +16,6 @@ from csr.data import customers as customer_store
 from csr.data.credentials import RecoveryCode
 from csr.data.dynamo import Transaction
 from csr.data.errors import DataError
-from csr.email import EmailContent
 from csr.errors import ApiError
 from csr.ids import token_hash
 from csr.models.activity import ActivityType, Actor
@@ -46,18 +45,6 @@ class InvalidCodeError(ApiError):
     message = "This recovery code is invalid, already used or expired; ask for a new one."
 
 
-def password_changed_email() -> EmailContent:
-    text = (
-        "The password of your customer portal account was just changed.\n\n"
-        "If you did not change it, call customer service right away."
-    )
-    html = (
-        "<p>The password of your customer portal account was just changed.</p>"
-        "<p>If you did not change it, call customer service right away.</p>"
-    )
-    return EmailContent(subject="Your portal password was changed", text=text, html=html)
-
-
 def _with_new_password(customer: Customer, password_hash: str) -> Customer:
     portal = customer.portal.model_copy(update={"failed_login_count": 0})
     return customer.model_copy(update={"password_hash": password_hash, "portal": portal})
@@ -68,7 +55,7 @@ def _notify_password_changed(tenant_id: str, customer: Customer) -> None:
     try:
         email.send_recorded(
             customer.email,
-            password_changed_email(),
+            email.password_changed_email(customer.language),
             tenant_id=tenant_id,
             customer_id=customer.customer_id,
             kind="password_changed",

@@ -1,39 +1,56 @@
-"""Customer search (`GET /customers`).
+"""Customer search (`GET /customers`) and the district list (`GET /districts`).
 
-How a page is found: the query's terms are folded (`csr.text.fold`); the longest one drives. One Query
-lists the customers with a word starting with it (`csr.data.search_index`); each candidate is then loaded
-with one consistent Query (profile and accounts, so the portal status is the live one) and each of its
-service accounts becomes a row if every term is a prefix of one of the row's words, its district is the
-one asked for and its customer's status is among those asked for. Rows are sorted (folded last name,
-folded first name, customer id, account number) and the page starts after the cursor's position.
+How a page is found (the index is described in csr.data.search_index):
+1. The query becomes pieces (csr.rules.search.query_pieces): every piece of every term must be a prefix of
+   a word of the row.
+2. The driving piece. The pieces' postings are read side by side, longest piece first, in Queries whose
+   `Limit` grows fourfold each round (100, 400, 1,600, ...); the first piece whose postings are all read
+   drives. A rare piece is read whole in its first Query and the others are never read; when every piece
+   is common, reading stops once the smallest posting list is whole, so a page reads in proportion to
+   that list (times the number of pieces), never to the tenant. A piece stops being read the moment its
+   postings name more than MAX_CUSTOMERS customers (API.md's bound); when every piece does, the answer
+   is 422 `query_too_broad`. This is the intersection: the driving postings carry each customer's words,
+   so the other pieces are checked against them without reading their own postings.
+3. The rows. Each driving posting's card (or, for the few customers too large to carry it on every
+   posting, the card of their search item, one BatchGetItem per 100) yields the service accounts whose
+   words hold every piece and whose district is the one asked for, in (last name, first name, customer
+   id, account number) order, after the cursor's position.
+4. Live status and fields. The profiles of the next candidates are read with BatchGetItem (100 a call),
+   each row checked again against the live customer (its status among those asked for, its words still
+   matching), until the page and one more row are found; then the page's account items (one more
+   BatchGetItem). With the default status filter this is 2 calls; a status filter that few candidates
+   pass costs one call per 100 candidates it skips.
+5. The cursor holds the last row's position and the driving piece, so a further page reads that piece's
+   postings alone, with no race: it costs at most what the first page did.
 
-Cost of a page, honestly: DynamoDB reads in proportion to the index items whose word starts with the
-driving term, plus the items of every candidate customer (profile, accounts, codes), in 1 + (number of
-candidate customers) calls. That does not grow with the number of customers in the tenant, only with how
-many of them the driving term matches: a long term costs little; a one-letter term in a large tenant
-costs as much as the customers it matches. Every page re-reads the same candidates, since the index is
-ordered by word and not by name. So that cost stays bounded, a query whose driving term matches more than
-MAX_CANDIDATES customers hands the drive to the next-longest term, and when every term is that broad the
-answer is 422 `query_too_broad`, asking the CSR for one more word.
+Status changes stay cheap because no posting holds the status; search stays exact because every row is
+checked against the live profile before it is served.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from csr.auth import Caller
 from csr.cursor import decode_cursor, encode_cursor
-from csr.data import customers, search_index
+from csr.data import search_index
+from csr.data.search_index import SearchCard
 from csr.errors import InvalidCursorError, ValidationFailedError
 from csr.models.customers import Account, Customer, PortalStatus
 from csr.models.filters import parse_comma_list
-from csr.models.search import DEFAULT_STATUSES, SearchPage, SearchRow
-from csr.text import fold
+from csr.models.search import DEFAULT_STATUSES, DistrictCount, DistrictList, SearchPage, SearchRow
+from csr.rules.search import account_words, customer_words, district_key, matches, query_pieces
 
 SortKey = tuple[str, str, str, str]
 
-# Loading a candidate is one Query: 500 keep a page well inside the function's timeout.
-MAX_CANDIDATES = 500
+# API.md: a query answers as long as one of its terms matches at most this many customers.
+MAX_CUSTOMERS = 20_000
+# Postings read by a piece's first Query, and the growth of each further one.
+FIRST_READ = 100
+READ_GROWTH = 4
+# BatchGetItem reads at most 100 keys a call.
+PROFILES_PER_CALL = 100
 
 
 class QueryTooBroadError(ValidationFailedError):
@@ -41,54 +58,117 @@ class QueryTooBroadError(ValidationFailedError):
     message = "Too many customers match; add another word (a street number, a name) to narrow the search."
 
 
-def search_terms(q: str) -> list[str]:
-    """The folded terms of `q`, each once, in a canonical order. A term that folds to nothing (a lone
-    accent) is a prefix of every word, so it constrains nothing and is dropped."""
-    terms = sorted({fold(term) for term in q.split()} - {""})
-    if not terms:
-        raise ValidationFailedError(fields=[{"field": "q", "message": "Type at least one word to search for."}])
-    return terms
+@dataclass
+class _Reading:
+    """One piece's postings as read so far."""
+
+    piece: str
+    # By customer: its card, or None while it is only a pointer to the customer's search item.
+    cards: dict[str, SearchCard | None]
+    resume: dict[str, str] | None = None
+    done: bool = False
+    reads: int = 0
+
+    def read_next(self, tenant_id: str) -> None:
+        limit = min(FIRST_READ * READ_GROWTH**self.reads, MAX_CUSTOMERS + 1 - len(self.cards))
+        page = search_index.read_postings(tenant_id, self.piece, self.resume, limit)
+        self.reads += 1
+        self.cards.update((card.customer_id, card) for card in page.cards)
+        self.cards.update((customer_id, None) for customer_id in page.pointers)
+        self.resume = page.resume
+        self.done = page.resume is None
+
+    @property
+    def too_broad(self) -> bool:
+        return len(self.cards) > MAX_CUSTOMERS
+
+    def all_cards(self, tenant_id: str) -> list[SearchCard]:
+        """Every card, those behind pointers read from the customers' search items."""
+        pointed = [customer_id for customer_id, card in self.cards.items() if card is None]
+        carried = [card for card in self.cards.values() if card is not None]
+        return carried + (search_index.load_cards(tenant_id, pointed) if pointed else [])
 
 
-def driving_order(terms: list[str]) -> list[str]:
-    """The terms in the order they are tried as the driving term: the longest first, as the one likely
-    to read the fewest index items."""
-    return sorted(terms, key=lambda term: (-len(term), term))
+def driving_order(pieces: list[str]) -> list[str]:
+    """The longest piece first: the one likely to have the fewest postings."""
+    return sorted(pieces, key=lambda piece: (-len(piece), piece))
 
 
-def candidate_customers(tenant_id: str, terms: list[str]) -> list[str]:
-    """The customers of the first term (in driving order) that matches at most MAX_CANDIDATES of them."""
-    for term in driving_order(terms):
-        candidates = search_index.customers_with_word_prefix(tenant_id, term)
-        if len(candidates) <= MAX_CANDIDATES:
-            return candidates
-    raise QueryTooBroadError(matching_customers_over=MAX_CANDIDATES)
+def drive(tenant_id: str, pieces: list[str]) -> _Reading:
+    """The first piece whose postings are read whole, reading each piece a little more every round."""
+    readings = [_Reading(piece, {}) for piece in driving_order(pieces)]
+    while True:
+        open_readings = [reading for reading in readings if not reading.too_broad]
+        if not open_readings:
+            raise QueryTooBroadError(matching_customers_over=MAX_CUSTOMERS)
+        for reading in open_readings:
+            reading.read_next(tenant_id)
+            if reading.done and not reading.too_broad:
+                return reading
 
 
-def row_matches(terms: list[str], row_words: set[str]) -> bool:
-    return all(any(word.startswith(term) for word in row_words) for term in terms)
+def read_whole(tenant_id: str, piece: str) -> _Reading:
+    reading = _Reading(piece, {})
+    while not reading.done:
+        reading.read_next(tenant_id)
+        if reading.too_broad:
+            raise QueryTooBroadError(matching_customers_over=MAX_CUSTOMERS)
+    return reading
 
 
-def sort_key(customer: Customer, account: Account) -> SortKey:
-    return (fold(customer.last_name), fold(customer.first_name), customer.customer_id, account.account_number)
-
-
-def matching_rows(
-    customer: Customer, terms: list[str], district: str | None, statuses: frozenset[PortalStatus]
-) -> list[tuple[SortKey, SearchRow]]:
-    """The rows (one per service account) of `customer` that the query selects."""
-    if customer.portal.status not in statuses:
-        return []
-    own_words = search_index.customer_words(customer)
-    return [
-        (sort_key(customer, account), _row(customer, account))
-        for account in customer.accounts
-        if (district is None or account.district == district)
-        and row_matches(terms, own_words | search_index.account_words(account))
+def candidate_rows(cards: list[SearchCard], pieces: list[str], district: str | None) -> list[SortKey]:
+    """The rows the cards say match, in order."""
+    rows = [
+        (card.last_name, card.first_name, card.customer_id, account.account_number)
+        for card in cards
+        for account in card.accounts
+        if (district is None or account.district == district) and matches(pieces, card.words + account.words)
     ]
+    return sorted(rows)
 
 
-def _row(customer: Customer, account: Account) -> SearchRow:
+def row_matches(
+    customer: Customer,
+    account: Account,
+    pieces: list[str],
+    district: str | None,
+    statuses: frozenset[PortalStatus],
+) -> bool:
+    """The row as stored now still answers the query."""
+    return (
+        customer.portal.status in statuses
+        and (district is None or district_key(account.district) == district)
+        and matches(pieces, customer_words(customer) | account_words(account))
+    )
+
+
+def live_rows(
+    tenant_id: str, candidates: list[SortKey], wanted: int, statuses: frozenset[PortalStatus]
+) -> list[tuple[SortKey, Customer]]:
+    """The first `wanted` candidates whose customer's live status is among `statuses`."""
+    kept: list[tuple[SortKey, Customer]] = []
+    start = 0
+    # The first read is sized for a page every candidate passes; once some fail, read full batches.
+    size = min(PROFILES_PER_CALL, wanted)
+    while start < len(candidates) and len(kept) < wanted:
+        batch: list[str] = []
+        end = start
+        while end < len(candidates) and len(batch) < size:
+            if candidates[end][2] not in batch:
+                batch.append(candidates[end][2])
+            end += 1
+        while end < len(candidates) and candidates[end][2] in batch:
+            end += 1  # every row of a customer read goes with it
+        profiles = search_index.load_profiles(tenant_id, batch)
+        for row in candidates[start:end]:
+            customer = profiles.get(row[2])
+            if customer is not None and customer.portal.status in statuses:
+                kept.append((row, customer))
+        start, size = end, PROFILES_PER_CALL
+    return kept[:wanted]
+
+
+def to_row(customer: Customer, account: Account) -> SearchRow:
     return SearchRow(
         **customer.model_dump(include={"customer_id", "person_id", "first_name", "last_name", "email"}),
         **account.model_dump(include={"account_number", "service_address", "billing_address", "district"}),
@@ -97,13 +177,17 @@ def _row(customer: Customer, account: Account) -> SearchRow:
     )
 
 
-def _position(tenant_id: str, query: dict[str, Any], cursor: str | None) -> SortKey | None:
+def _position(tenant_id: str, query: dict[str, Any], cursor: str | None) -> tuple[SortKey, str] | None:
     if cursor is None:
         return None
-    after = decode_cursor(tenant_id, query, cursor).get("after")
-    if not (isinstance(after, list) and len(after) == 4 and all(isinstance(part, str) for part in after)):
+    position = decode_cursor(tenant_id, query, cursor)
+    after, piece = position.get("after"), position.get("drive")
+    if (
+        not (isinstance(after, list) and len(after) == 4 and all(isinstance(part, str) for part in after))
+        or piece not in query["pieces"]
+    ):
         raise InvalidCursorError()
-    return (after[0], after[1], after[2], after[3])
+    return (after[0], after[1], after[2], after[3]), str(piece)
 
 
 def search_customers(
@@ -115,20 +199,37 @@ def search_customers(
     limit: int = 20,
     cursor: str | None = None,
 ) -> SearchPage:
-    terms = search_terms(q)
+    tenant_id = caller.tenant_id
+    pieces = query_pieces(q)
+    if not pieces:
+        raise ValidationFailedError(fields=[{"field": "q", "message": "Type at least one word to search for."}])
     statuses = parse_comma_list(status, PortalStatus, "status") or DEFAULT_STATUSES
+    wanted_district = district_key(district) if district is not None else None
     # What the cursor is bound to: the normalised query, so `Jean  TREMBLAY` and `tremblay jean` share one.
-    query = {"list": "customer_search", "terms": terms, "district": district, "status": sorted(statuses)}
-    after = _position(caller.tenant_id, query, cursor)
-    rows: list[tuple[SortKey, SearchRow]] = []
-    for customer_id in candidate_customers(caller.tenant_id, terms):
-        found = customers.load(caller.tenant_id, customer_id)
-        if found is not None:
-            rows.extend(matching_rows(found.customer, terms, district, statuses))
-    rows.sort(key=lambda pair: pair[0])
-    remaining = [pair for pair in rows if after is None or pair[0] > after]
-    page = remaining[:limit]
+    query = {"list": "customer_search", "pieces": pieces, "district": wanted_district, "status": sorted(statuses)}
+    position = _position(tenant_id, query, cursor)
+    reading = read_whole(tenant_id, position[1]) if position else drive(tenant_id, pieces)
+    candidates = candidate_rows(reading.all_cards(tenant_id), pieces, wanted_district)
+    if position:
+        candidates = [row for row in candidates if row > position[0]]
+    found = live_rows(tenant_id, candidates, limit + 1, statuses)
+    accounts = search_index.load_accounts(tenant_id, [(row[2], row[3]) for row, _ in found])
+    page: list[tuple[SortKey, SearchRow]] = []
+    for row, customer in found:
+        account = accounts.get((row[2], row[3]))
+        if account is not None and row_matches(customer, account, pieces, wanted_district, statuses):
+            page.append((row, to_row(customer, account)))
     next_cursor = None
-    if len(remaining) > limit:
-        next_cursor = encode_cursor(caller.tenant_id, query, {"after": list(page[-1][0])})
+    if len(page) > limit:
+        page = page[:limit]
+        next_cursor = encode_cursor(tenant_id, query, {"after": list(page[-1][0]), "drive": reading.piece})
     return SearchPage(items=[row for _, row in page], next_cursor=next_cursor)
+
+
+def list_districts(caller: Caller) -> DistrictList:
+    return DistrictList(
+        items=[
+            DistrictCount(district=name, customers=count)
+            for name, count in search_index.district_counts(caller.tenant_id)
+        ]
+    )

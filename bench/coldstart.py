@@ -1,0 +1,106 @@
+"""Cold start: how long each built handler takes to import, beside a bare `import boto3` and beside a minimal
+Powertools handler (resolver + Logger, Tracer, Metrics), in fresh processes (`make bench-coldstart`).
+
+The handlers come from the artifact `make package` builds (its x86_64/3.11 twin, which imports here), with
+boto3 and botocore taken from outside the layer as the Lambda runtime provides them. Each case is imported
+`--runs` times, the cases interleaved so that the machine's noise falls on all of them alike; medians and
+ratios are printed for two settings: tracing off (POWERTOOLS_TRACE_DISABLED, as locally) and tracing on (as
+template.yaml deploys: `Tracing: Active`, which imports and patches with the X-Ray SDK).
+
+    python -m bench.coldstart [--runs 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from infra import package, template
+from infra.local_aws import function_environment
+
+RUNTIME_PROVIDED = ["boto3", "botocore", "s3transfer", "dateutil", "six.py", "urllib3", "jmespath"]
+MINIMAL_POWERTOOLS = """
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+app = APIGatewayRestResolver(enable_validation=True)
+logger, tracer, metrics = Logger(), Tracer(), Metrics(namespace="Bench")
+@app.get("/ping")
+def ping() -> dict:
+    return {}
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event, context):
+    return app.resolve(event, context)
+"""
+MODES = {
+    "tracing off": {"POWERTOOLS_TRACE_DISABLED": "true"},
+    "tracing on": {"POWERTOOLS_TRACE_DISABLED": "false", "LAMBDA_TASK_ROOT": "/var/task"},
+}
+
+
+def runtime_dir(root: Path) -> Path:
+    """boto3 and what it stands on, from this venv, as the Lambda runtime provides them."""
+    runtime = root / "runtime"
+    runtime.mkdir()
+    site = Path(__import__("boto3").__file__).parent.parent
+    for name in RUNTIME_PROVIDED:
+        if (site / name).exists():
+            (runtime / name).symlink_to(site / name)
+    return runtime
+
+
+def import_seconds(paths: list[Path], code: str, env: dict[str, str]) -> float:
+    timed = (
+        f"import sys, time; sys.path[:0] = {[str(p) for p in paths]!r}; t = time.perf_counter(); "
+        f"exec(compile({code!r}, 'case', 'exec')); print(time.perf_counter() - t)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", timed], capture_output=True, text=True, env=env, check=False
+    )
+    if result.returncode:
+        raise RuntimeError(result.stderr[-2000:])
+    return float(result.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as scratch:
+        root = Path(scratch)
+        built = package.build("x86_64", f"{sys.version_info.major}.{sys.version_info.minor}", root / "dist")
+        layer, runtime = built / "layer" / "python", runtime_dir(root)
+        cases: dict[str, tuple[list[Path], str]] = {
+            "import boto3": ([runtime], "import boto3"),
+            "minimal Powertools handler": ([layer, runtime], MINIMAL_POWERTOOLS),
+        }
+        for function in template.functions():
+            folder = built / "functions" / function.code_dir.name
+            cases[function.logical_id] = ([folder, layer, runtime], f"import {function.module}")
+        for mode, overrides in MODES.items():
+            env = {"PATH": os.environ["PATH"], **function_environment(), **overrides}
+            env["AWS_LAMBDA_FUNCTION_NAME"] = "bench"
+            times: dict[str, list[float]] = {name: [] for name in cases}
+            for _ in range(args.runs):
+                for name, (paths, code) in cases.items():
+                    times[name].append(import_seconds(paths, code, env))
+            report(mode, {name: statistics.median(values) * 1000 for name, values in times.items()}, args.runs)
+
+
+def report(mode: str, medians: dict[str, float], runs: int) -> None:
+    boto3_ms, minimal_ms = medians["import boto3"], medians["minimal Powertools handler"]
+    print(f"\n{mode}: median import time of {runs} fresh processes")
+    print(f"| {'case':<28} | {'ms':>6} | {'/ boto3':>7} | {'/ minimal':>9} |")
+    print(f"|{'-' * 30}|{'-' * 7}:|{'-' * 8}:|{'-' * 10}:|")
+    for name, ms in medians.items():
+        print(f"| {name:<28} | {ms:>6.0f} | {ms / boto3_ms:>7.2f} | {ms / minimal_ms:>9.2f} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,73 @@
+"""Which rows a search finds, without AWS: the words of a row, the pieces of a query, and the match.
+
+API.md: a term matches a row when it is a prefix of one of the row's words (the whole email, person id
+and account number count as words too), or, when it holds punctuation, when each of its pieces (split as
+fields are) is a prefix of a word of the row. The second rule contains the first: if a term with
+punctuation is a prefix of a whole email or id, each of its pieces is a prefix of one of that field's own
+words, which are words of the row too; and a term without punctuation is its own single piece. So a query
+matches a row exactly when every piece of every term is a prefix of some word of the row, and the whole
+email and ids need no word of their own in the index (`jean.tr` is `jean` and `tr`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from csr.models.customers import Account, Customer
+from csr.text import fold, words
+
+
+def query_pieces(q: str) -> list[str]:
+    """The pieces every row must have a word starting with, each once, sorted. A term of punctuation or
+    lone accents only has no piece: it constrains nothing (each of its no pieces is a prefix of a word)."""
+    return sorted({piece for term in q.split() for piece in words(term)})
+
+
+def without_prefixes(found: Iterable[str]) -> set[str]:
+    """The words no other word starts with: a piece that starts some word of the set starts one of these.
+    In sorted order, a word that another extends is followed by such a word, so one look ahead decides."""
+    ordered = sorted(set(found))
+    return {
+        word
+        for word, following in zip(ordered, [*ordered[1:], None], strict=False)
+        if following is None or not following.startswith(word)
+    }
+
+
+def customer_words(customer: Customer) -> set[str]:
+    """Folded words of the customer's own fields: first and last name, email, person id."""
+    return words(customer.first_name) | words(customer.last_name) | words(customer.email) | words(customer.person_id)
+
+
+def account_words(account: Account) -> set[str]:
+    """Folded words of one service account: its number, service address and billing address."""
+    return words(account.account_number) | words(account.service_address) | words(account.billing_address)
+
+
+def index_words(customer: Customer) -> set[str]:
+    """The words under which the index lists `customer`: every word of every row, minus those another word
+    of the customer extends (a prefix of the short word is a prefix of the long one)."""
+    found = customer_words(customer)
+    for account in customer.accounts:
+        found |= account_words(account)
+    return without_prefixes(found)
+
+
+def matches(pieces: Iterable[str], row_words: Iterable[str]) -> bool:
+    """Every piece is a prefix of some word of the row."""
+    listed = list(row_words)
+    return all(any(word.startswith(piece) for word in listed) for piece in pieces)
+
+
+def district_key(district: str) -> str:
+    """Districts compare ignoring case, accents and surrounding spaces (`Montréal ` is `montreal`)."""
+    return fold(district).strip()
+
+
+def districts_of(customer: Customer) -> set[str]:
+    return {district_key(account.district) for account in customer.accounts}
+
+
+def sort_names(customer: Customer) -> tuple[str, str]:
+    """Rows sort by folded last name, then folded first name (then customer id, then account number)."""
+    return fold(customer.last_name), fold(customer.first_name)
