@@ -9,6 +9,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, StringConstraints
 
 from csr.auth import Role
+from csr.contract import errors
 from csr.http import ConsoleResolver
 from csr.idempotency import IdempotencyKey, run_idempotent
 from csr.models.common import Cursor, CustomerId, Limit
@@ -33,7 +34,6 @@ app = ConsoleResolver(roles={Role.BUSINESS_ACCOUNT_MANAGER})
 # Group and request ids are opaque ids this service makes, of the same shape as a customer id.
 GroupId = CustomerId
 RequestId = CustomerId
-NAME_TAKEN: OpenAPIResponse = {"description": "name_taken: another group of the provider, active or deleted, has it"}
 
 
 def accepted(model: type[BaseModel]) -> OpenAPIResponse:
@@ -50,7 +50,8 @@ def handle_list_groups(
     return groups.list_groups(app.caller(), limit, cursor)
 
 
-@app.post("/groups", status_code=202, responses={202: accepted(GroupAccepted), 409: NAME_TAKEN})
+@app.post("/groups", status_code=202, responses={202: accepted(GroupAccepted)})
+@errors({409: ["name_taken"], 422: ["clients_unavailable"]})
 def handle_create_group(body: CreateGroupRequest, idempotency_key: IdempotencyKey = None) -> GroupAccepted:
     caller = app.caller()
     result = run_idempotent(
@@ -78,7 +79,8 @@ def handle_get_group(group_id: GroupId) -> GroupView:
     return groups.get_group(app.caller(), group_id)
 
 
-@app.patch("/groups/<group_id>", status_code=202, responses={202: accepted(RequestAccepted), 409: NAME_TAKEN})
+@app.patch("/groups/<group_id>", status_code=202, responses={202: accepted(RequestAccepted)})
+@errors({409: ["name_taken"], 422: ["confirmation_required", "clients_unavailable"]})
 def handle_update_group(
     group_id: GroupId, body: UpdateGroupRequest, idempotency_key: IdempotencyKey = None
 ) -> RequestAccepted:
@@ -95,6 +97,7 @@ def handle_update_group(
 
 
 @app.delete("/groups/<group_id>", status_code=202)
+@errors({422: ["confirmation_required"]})
 def handle_delete_group(
     group_id: GroupId,
     confirmation: Annotated[str | None, Query(max_length=32)] = None,
@@ -113,6 +116,7 @@ def handle_delete_group(
 
 
 @app.put("/groups/<group_id>/employees", status_code=202)
+@errors({422: ["confirmation_required", "employees_unavailable"]})
 def handle_assign_employees(
     group_id: GroupId, body: AssignEmployeesRequest, idempotency_key: IdempotencyKey = None
 ) -> RequestAccepted:

@@ -35,6 +35,7 @@ def handle_send_reset_link(customer_id: CustomerId, idempotency_key: Idempotency
 
 
 @app.post("/customers/<customer_id>/enroll", status_code=202)
+@errors({409: ["already_enrolled", "concurrent_change"], 503: ["email_unavailable"]})
 def handle_enroll_customer(customer_id: CustomerId) -> EnrollmentSent:
     return reset_links.enroll(app.caller(), customer_id)
 

@@ -143,14 +143,35 @@ def test_tenth_consecutive_failure_locks_the_account(portal: Api, customer: dict
     assert [e["type"] for e in entries[-2:]] == ["login_failed", "account_locked"]
     assert entries[-1]["actor"] == {"kind": "system", "id": "system", "name": None}
     assert entries[-1]["at"] == entries[-2]["at"] == state.locked_at
-    # and the right password now gets 423, the wrong one still 401
-    status, answer = login(portal, customer["email"], PASSWORD)
-    assert (status, answer["error"]["code"]) == (423, "account_locked")
-    status, answer = login(portal, customer["email"], WRONG)
-    assert (status, answer["error"]["code"]) == (401, "invalid_credentials")
+    # and every later guess, right or wrong, gets 423: recorded, never counted, never another lock
+    for guess in (PASSWORD, WRONG, WRONG, PASSWORD):
+        status, answer = login(portal, customer["email"], guess)
+        assert (status, answer["error"]["code"]) == (423, "account_locked")
     state = portal_of(customer_id)
-    assert (state.status, state.failed_login_count) == (PortalStatus.LOCKED, 11)
+    assert (state.status, state.failed_login_count) == (PortalStatus.LOCKED, 10)
+    later = activity(customer_id)[len(entries) :]
+    assert [(e["type"], e["details"]) for e in later] == [
+        ("login_failed", {"reason": "account_locked", "portal_status": "locked"})
+    ] * 4
     assert types_of(customer_id).count("account_locked") == 1
+
+
+def test_a_locked_account_never_checks_the_password_but_hashes_a_decoy(
+    portal: Api, customer: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    set_portal(customer["customer_id"], status=PortalStatus.LOCKED, lock_reason=LockReason.MISUSE)
+    checked: list[str | None] = []
+    real = access.verify_password
+
+    def spy(password: str, stored: str | None) -> bool:
+        checked.append(stored)
+        return real(password, stored)
+
+    monkeypatch.setattr(access, "verify_password", spy)
+    for guess in (PASSWORD, WRONG):
+        assert login(portal, customer["email"], guess)[0] == 423
+    # one hash per attempt, as for any other login, and never against the stored hash
+    assert checked == [None, None]
 
 
 def test_success_resets_the_count(portal: Api, customer: dict[str, Any]) -> None:
@@ -212,7 +233,7 @@ def test_no_password_or_email_is_stored_in_the_activity_log(portal: Api, custome
     assert customer["email"].split("@")[0] not in stored
 
 
-def test_twenty_parallel_failures_count_every_one_and_lock_once(customer: dict[str, Any]) -> None:
+def test_twenty_parallel_failures_count_ten_and_lock_once(customer: dict[str, Any]) -> None:
     # Service calls stand in for 20 Lambda instances: one handler module cannot serve two events at once
     # (Powertools keeps the current event on the resolver class).
     caller = Caller(sub="portal-app", email="", tenant_id=TENANT, roles=frozenset({"portal"}))
@@ -232,16 +253,19 @@ def test_twenty_parallel_failures_count_every_one_and_lock_once(customer: dict[s
         thread.start()
     for thread in threads:
         thread.join()
-    assert answers == ["invalid_credentials"] * 20
+    # the first ten count (the tenth locks), the ten that land after the lock get 423 and count nothing
+    assert sorted(answers) == ["account_locked"] * 10 + ["invalid_credentials"] * 10
     state = portal_of(customer["customer_id"])
-    assert (state.status, state.failed_login_count) == (PortalStatus.LOCKED, 20)
+    assert (state.status, state.failed_login_count) == (PortalStatus.LOCKED, 10)
     types = types_of(customer["customer_id"])
     assert types.count("login_failed") == 20
     assert types.count("account_locked") == 1
     counts = sorted(
-        e["details"]["failed_login_count"] for e in activity(customer["customer_id"]) if e["type"] == "login_failed"
+        e["details"].get("failed_login_count", 0)
+        for e in activity(customer["customer_id"])
+        if e["type"] == "login_failed"
     )
-    assert counts == list(range(1, 21))
+    assert counts == [0] * 10 + list(range(1, 11))
 
 
 def test_a_password_set_while_the_login_runs_is_the_one_checked(

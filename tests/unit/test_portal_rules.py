@@ -11,6 +11,7 @@ from csr.rules.portal import (
     Refusal,
     Transition,
     attempt_login,
+    checks_password,
     transition,
 )
 
@@ -147,19 +148,18 @@ def test_tenth_consecutive_failure_locks() -> None:
     assert result.state.failed_login_count == MAX_FAILED_LOGINS
 
 
+@pytest.mark.parametrize("password_ok", [True, False])
 @pytest.mark.parametrize("status", [S.LOCKED, S.PERMANENT_LOCK, S.HIDDEN])
-def test_wrong_password_on_locked_account_counts_but_never_relocks_or_unlocks(status: PortalStatus) -> None:
-    result = attempt_login(state_in(status, failed=MAX_FAILED_LOGINS), False, AT)
-    assert result.outcome is LoginOutcome.FAILED
-    assert not result.locked_now
-    assert result.state == state_in(status, failed=MAX_FAILED_LOGINS + 1)
-
-
-@pytest.mark.parametrize("status", [S.LOCKED, S.PERMANENT_LOCK, S.HIDDEN])
-def test_right_password_on_locked_account_is_refused_and_changes_nothing(status: PortalStatus) -> None:
-    result = attempt_login(state_in(status), True, AT)
+def test_locked_account_refuses_any_password_and_changes_nothing(status: PortalStatus, password_ok: bool) -> None:
+    result = attempt_login(state_in(status, failed=MAX_FAILED_LOGINS), password_ok, AT)
     assert result.outcome is LoginOutcome.ACCOUNT_LOCKED
-    assert result.state == state_in(status)
+    assert not result.locked_now
+    assert result.state == state_in(status, failed=MAX_FAILED_LOGINS)
+
+
+@pytest.mark.parametrize("status", list(S))
+def test_only_an_enrolled_account_checks_the_password(status: PortalStatus) -> None:
+    assert checks_password(state_in(status)) is (status is S.ENROLLED)
 
 
 @pytest.mark.parametrize("password_ok", [True, False])

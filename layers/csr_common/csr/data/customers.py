@@ -8,8 +8,9 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Key
 
-from csr.data import credentials, keys, search_index
+from csr.data import credentials, deactivations, keys, search_index
 from csr.data.credentials import RecoveryCode, ResetPointer
+from csr.data.deactivations import DeactivationMarker
 from csr.data.dynamo import Transaction, call, query_all, table
 from csr.data.errors import UniqueTaken
 from csr.models.customers import Account, Customer, PortalStatus
@@ -23,6 +24,7 @@ class CustomerPartition:
     customer: Customer
     recovery_code: RecoveryCode | None = None
     reset_pointer: ResetPointer | None = None
+    deactivation: DeactivationMarker | None = None  # a deactivation written in parts, not yet finished
 
 
 def _profile_key(tenant_id: str, customer_id: str) -> dict[str, str]:
@@ -45,7 +47,9 @@ def load(tenant_id: str, customer_id: str) -> CustomerPartition | None:
     code, pointer = credentials.from_partition(
         {item["sk"]: item for item in items if credentials.is_credential(item["sk"])}
     )
-    return CustomerPartition(customer, code, pointer)
+    return CustomerPartition(
+        customer, code, pointer, deactivations.from_partition({item["sk"]: item for item in items})
+    )
 
 
 def customer_id_by_email(tenant_id: str, email: str) -> str | None:

@@ -180,6 +180,18 @@ def relationship_expiry_sk(expires_at: str, tenant_id: str, client_id: str) -> s
     return f"{expires_at}#{tenant_id}#{client_id}"
 
 
+# A deactivation written in parts: a marker beside the profile (read with it) until the last part lands.
+DEACTIVATION_SK = "#DEACTIVATING"
+# gsi1 partition of every marker, across tenants: the cleanup job (which serves every tenant) finds
+# interrupted deactivations with one Query, by start time. Sparse: only markers carry it, and a marker
+# lives only while its deactivation runs, so the partition holds the deactivations in flight.
+DEACTIVATIONS_GSI_PK = "DEACTIVATING"
+
+
+def deactivation_gsi_sk(started_at: str, tenant_id: str, customer_id: str) -> str:
+    return f"{started_at}#{tenant_id}#{customer_id}"
+
+
 # --- the due index (scheduled cleanup) -------------------------------------------------------------------
 # A sparse GSI over every item that falls due at a time: expiring credentials and sessions, and pending
 # process requests to look at again. Its partitions are hours, across tenants (the job runs for all of

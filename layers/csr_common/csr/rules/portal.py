@@ -113,7 +113,7 @@ def transition(
 class LoginOutcome(StrEnum):
     SUCCEEDED = "succeeded"  # 200
     FAILED = "failed"  # 401, counted as a failure
-    ACCOUNT_LOCKED = "account_locked"  # 423: right password, locked account
+    ACCOUNT_LOCKED = "account_locked"  # 423: a locked account, whatever the password
     NOT_ENROLLED = "not_enrolled"  # 401 like an unknown email, nothing recorded
 
 
@@ -124,26 +124,32 @@ class LoginAttempt:
     locked_now: bool = False
 
 
+def checks_password(state: PortalState) -> bool:
+    """Whether a login to this account looks at the password at all: a locked account never does, so that
+    it confirms no guess (the caller hashes a decoy instead, to take the same time)."""
+    return state.status is PortalStatus.ENROLLED
+
+
 def attempt_login(state: PortalState, password_ok: bool, at: str) -> LoginAttempt:
     """What one login attempt does to the portal account.
 
-    A wrong password always counts, whatever the status, so that a CSR sees attempts against a locked
-    account too; only an `enrolled` account reaching MAX_FAILED_LOGINS becomes locked. A right password
-    on a locked account changes nothing: it neither counts as a failure nor resets the count.
+    A locked account (`locked`, `permanent_lock`, `hidden`) refuses every attempt whatever the password
+    (`password_ok` is ignored) and keeps its count: guessing against it learns nothing and changes
+    nothing. On an `enrolled` account a wrong password counts, and the MAX_FAILED_LOGINS-th locks it.
     """
     if state.status is PortalStatus.UNENROLLED:
         return LoginAttempt(LoginOutcome.NOT_ENROLLED, state)
+    if state.status in LOCKED_STATUSES:
+        return LoginAttempt(LoginOutcome.ACCOUNT_LOCKED, state)
     if not password_ok:
         count = state.failed_login_count + 1
         failed = state.model_copy(update={"failed_login_count": count})
-        if state.status is PortalStatus.ENROLLED and count >= MAX_FAILED_LOGINS:
+        if count >= MAX_FAILED_LOGINS:
             locked = failed.model_copy(
                 update={"status": PortalStatus.LOCKED, "lock_reason": LockReason.FAILED_LOGINS, "locked_at": at}
             )
             return LoginAttempt(LoginOutcome.FAILED, locked, locked_now=True)
         return LoginAttempt(LoginOutcome.FAILED, failed)
-    if state.status in LOCKED_STATUSES:
-        return LoginAttempt(LoginOutcome.ACCOUNT_LOCKED, state)
     return LoginAttempt(
         LoginOutcome.SUCCEEDED, state.model_copy(update={"failed_login_count": 0, "last_access_at": at})
     )

@@ -12,8 +12,8 @@ from datetime import datetime
 
 from csr import clock
 from csr.auth import Caller, Role, require_role
+from csr.data import activity, deactivations, payments
 from csr.data import customers as customer_store
-from csr.data import payments
 from csr.data.dynamo import Transaction
 from csr.errors import ConflictError, LockedError, UnauthorizedError
 from csr.models.access import (
@@ -111,9 +111,22 @@ def hide(caller: Caller, customer_id: str) -> PortalStatusResponse:
     return _change_status(caller, customer_id, Transition.HIDE, entries)
 
 
+# Payments cancelled per part of a deactivation. A part holds each cancellation and its entry (2 items a
+# payment), the log's monthly counter and the marker; the first part also holds the status change (the
+# profile and two credential deletes) and its `account_deactivated` entry: 2 x 40 + 6 = 86 of 100 items.
+CANCELLATIONS_PER_PART = 40
+
+
 def deactivate(caller: Caller, customer_id: str, request: DeactivateRequest) -> DeactivateResponse:
-    def attempt() -> DeactivateResponse:
-        before = load_customer(caller, customer_id).customer
+    """Deactivate and cancel every open payment. Up to CANCELLATIONS_PER_PART payments this is one
+    transaction; beyond, the first part changes the status and marks the deactivation in progress, and
+    `finish_deactivation` writes the rest before the answer. A deactivation found cut short is finished."""
+
+    def start() -> list[Payment] | None:
+        partition = load_customer(caller, customer_id)
+        if partition.deactivation is not None:
+            return None
+        before = partition.customer
         moment = clock.now()
         portal_state = portal.transition(before.portal, Transition.DEACTIVATE, clock.iso(moment))
         if isinstance(portal_state, Refusal):
@@ -125,45 +138,100 @@ def deactivate(caller: Caller, customer_id: str, request: DeactivateRequest) -> 
                 code="payments_pending",
                 payments=[payment.model_dump(mode="json") for payment in open_payments],
             )
-        return _deactivate(caller, before, portal_state, open_payments, moment)
+        return _start_deactivation(caller, before, portal_state, open_payments, moment)
 
-    return retry_on_conflict(attempt)
+    done = retry_on_conflict(start)
+    if done is not None:
+        return DeactivateResponse(cancelled_payments=done)
+    cancelled = finish_deactivation(caller.tenant_id, customer_id)
+    now_state = load_customer(caller, customer_id).customer.portal
+    if not isinstance(portal.transition(now_state, Transition.DEACTIVATE, clock.iso(clock.now())), Refusal):
+        # The unfinished deactivation was undone (unlocked) before this one: this one starts afresh.
+        return deactivate(caller, customer_id, request)
+    return DeactivateResponse(cancelled_payments=cancelled)
 
 
-def _deactivate(
+def _start_deactivation(
     caller: Caller, before: Customer, portal_state: PortalState, open_payments: list[Payment], moment: datetime
-) -> DeactivateResponse:
-    """Deactivate and cancel the open payments (each only if still open) in one transaction."""
-    cancelled = [payment.model_copy(update={"status": PaymentStatus.CANCELLED}) for payment in open_payments]
+) -> list[Payment] | None:
+    """The first (or only) part: the status change, its entry and the first cancellations, each only if the
+    payment is still open. Returns the cancelled payments if nothing is left, None if parts remain."""
+    first, rest = open_payments[:CANCELLATIONS_PER_PART], open_payments[CANCELLATIONS_PER_PART:]
+    actor = Actor.csr(caller.sub, caller.email)
     tx = Transaction()
-    for payment in open_payments:
+    for payment in first:
         payments.add_cancellation(tx, caller.tenant_id, before.customer_id, payment)
-    entries = [
+    if rest:
+        deactivations.add_start(tx, caller.tenant_id, before.customer_id, moment, actor, [p.payment_id for p in first])
+    deactivated = entry(
+        moment,
+        ActivityType.ACCOUNT_DEACTIVATED,
+        actor,
+        "Portal account deactivated",
+        previous_status=before.portal.status,
+        payments_to_cancel=len(open_payments),
+    )
+    entries = [deactivated, *_cancellation_entries(first, actor, moment)]
+    save(caller, before, before.model_copy(update={"portal": portal_state}), entries, moment, tx)
+    return None if rest else [_cancelled(p) for p in first]
+
+
+def finish_deactivation(tenant_id: str, customer_id: str) -> list[Payment]:
+    """Write the remaining parts of a deactivation in progress (the next `deactivate`, or the cleanup job for
+    one found by `data.deactivations.interrupted_deactivations`): cancel the open payments a part at a time,
+    each part with its `payment_cancelled` entries (in the deactivating CSR's name), the last part clearing
+    the marker. Safe to run twice at once. Returns every payment the deactivation cancelled, by date; []
+    if none was in progress."""
+    cancelled: set[str] = set()
+
+    def write_part() -> bool:
+        found = customer_store.load(tenant_id, customer_id)
+        marker = found.deactivation if found else None
+        if marker is None:
+            return True
+        cancelled.update(marker.cancelled)
+        open_payments = payments.payments(tenant_id, customer_id, OPEN_PAYMENT_STATUSES)
+        part = open_payments[:CANCELLATIONS_PER_PART]
+        last = len(part) == len(open_payments)
+        moment = clock.now()
+        tx = Transaction()
+        for payment in part:
+            payments.add_cancellation(tx, tenant_id, customer_id, payment)
+        if last:
+            deactivations.add_finish(tx, tenant_id, customer_id)
+        else:
+            deactivations.add_progress(tx, tenant_id, customer_id, [p.payment_id for p in part])
+        activity.record(tx, tenant_id, customer_id, _cancellation_entries(part, marker.actor, moment), moment)
+        tx.commit()
+        cancelled.update(p.payment_id for p in part)
+        return last
+
+    while not retry_on_conflict(write_part):
+        pass
+    if not cancelled:
+        return []
+    return [_cancelled(p) for p in payments.payments(tenant_id, customer_id) if p.payment_id in cancelled]
+
+
+def _cancelled(payment: Payment) -> Payment:
+    return payment.model_copy(update={"status": PaymentStatus.CANCELLED})
+
+
+def _cancellation_entries(cancelled: list[Payment], actor: Actor, moment: datetime) -> list[ActivityEntry]:
+    return [
         entry(
             moment,
-            ActivityType.ACCOUNT_DEACTIVATED,
-            Actor.csr(caller.sub, caller.email),
-            "Portal account deactivated",
-            previous_status=before.portal.status,
-            cancelled_payments=[p.payment_id for p in cancelled],
-        ),
-        *[
-            entry(
-                moment,
-                ActivityType.PAYMENT_CANCELLED,
-                Actor.csr(caller.sub, caller.email),
-                "Payment cancelled on deactivation",
-                payment_id=p.payment_id,
-                account_number=p.account_number,
-                amount=str(p.amount),
-                currency=p.currency,
-                scheduled_for=p.scheduled_for,
-            )
-            for p in cancelled
-        ],
+            ActivityType.PAYMENT_CANCELLED,
+            actor,
+            "Payment cancelled on deactivation",
+            payment_id=p.payment_id,
+            account_number=p.account_number,
+            amount=str(p.amount),
+            currency=p.currency,
+            scheduled_for=p.scheduled_for,
+        )
+        for p in cancelled
     ]
-    save(caller, before, before.model_copy(update={"portal": portal_state}), entries, moment, tx)
-    return DeactivateResponse(cancelled_payments=cancelled)
 
 
 # --- portal login -------------------------------------------------------------------------------
@@ -174,12 +242,13 @@ def invalid_credentials() -> UnauthorizedError:
 
 
 def log_in(caller: Caller, request: LoginRequest) -> LoginResponse:
-    """One answer (401) for unknown email, unenrolled, no password yet and wrong password; the password is
-    checked (or a decoy hashed) in every case, so timing does not tell them apart either."""
+    """One answer (401) for unknown email, unenrolled, no password yet and wrong password; 423 for a locked
+    account whatever the password, which is then never checked. Every path hashes once (the password or a
+    decoy), so timing tells none of them apart either."""
     customer_id = customer_store.customer_id_by_email(caller.tenant_id, request.email)
     found = customer_store.load(caller.tenant_id, customer_id) if customer_id else None
     customer = found.customer if found and found.customer.portal.enrolled else None
-    checked_hash = customer.password_hash if customer else None
+    checked_hash = _hash_to_check(customer)
     password_ok = verify_password(request.password, checked_hash)
     if customer is None:
         raise invalid_credentials()
@@ -190,8 +259,8 @@ def log_in(caller: Caller, request: LoginRequest) -> LoginResponse:
         nonlocal checked_hash, password_ok, fresh
         before = fresh or load_customer(caller, known_id).customer
         fresh = None
-        if before.password_hash != checked_hash:  # the password was reset meanwhile
-            checked_hash = before.password_hash
+        if _hash_to_check(before) != checked_hash:  # the password was reset, or the account unlocked, meanwhile
+            checked_hash = _hash_to_check(before)
             password_ok = verify_password(request.password, checked_hash)
         moment = clock.now()
         result = portal.attempt_login(before.portal, password_ok, clock.iso(moment))
@@ -206,6 +275,11 @@ def log_in(caller: Caller, request: LoginRequest) -> LoginResponse:
     if outcome is LoginOutcome.ACCOUNT_LOCKED:
         raise LockedError("This portal account is locked; contact customer service.")
     raise invalid_credentials()
+
+
+def _hash_to_check(customer: Customer | None) -> str | None:
+    """The stored hash a login compares against; None (a decoy is hashed) where the password is not checked."""
+    return customer.password_hash if customer and portal.checks_password(customer.portal) else None
 
 
 def _login_entries(before: Customer, result: portal.LoginAttempt, moment: datetime) -> list[ActivityEntry]:

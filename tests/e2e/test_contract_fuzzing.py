@@ -1,0 +1,70 @@
+"""Contract fuzzing: schemathesis generates requests for every operation of the document the local server
+serves (`GET /_local/openapi.json`), valid and invalid, and sends each with a token of every role and
+with no role. No answer may be a 5xx, have a status the document does not list for the operation, or a
+body outside the schema it lists."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis import GenerationMode
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from infra.template import api_routes
+from tests.e2e.conftest import LocalServer
+
+pytestmark = pytest.mark.e2e
+
+ROLES = (["csr"], ["csr", "csr_supervisor"], ["portal"], ["integration"], ["business_account_manager"], [])
+EXAMPLES_PER_OPERATION = 10  # generated cases per operation; each is sent once per role
+ROUTES = sorted((route.method, route.path) for route in api_routes())
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+
+
+@lru_cache(maxsize=1)
+def served_schema(url: str) -> Any:
+    return schemathesis.openapi.from_url(f"{url}/_local/openapi.json")
+
+
+def test_the_fuzzing_budget_is_at_least_a_thousand_requests() -> None:
+    assert len(ROUTES) * EXAMPLES_PER_OPERATION * len(ROLES) >= 1000
+
+
+@pytest.mark.parametrize(("method", "path"), ROUTES, ids=[f"{m} {p}" for m, p in ROUTES])
+def test_every_answer_is_within_the_contract(server: LocalServer, method: str, path: str) -> None:
+    operation = served_schema(server.url)[path][method]
+    tokens = [server.token(groups, sub="fuzz") for groups in ROLES]
+    sent = 0
+
+    @given(
+        case=operation.as_strategy(generation_mode=GenerationMode.POSITIVE)
+        | operation.as_strategy(generation_mode=GenerationMode.NEGATIVE)
+    )
+    @settings(
+        max_examples=EXAMPLES_PER_OPERATION,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    def fuzz(case: Any) -> None:
+        nonlocal sent
+        for token in tokens:
+            case.call_and_validate(
+                base_url=server.url, headers={"Authorization": f"Bearer {token}"}, checks=CHECKS, timeout=60
+            )
+            sent += 1
+
+    fuzz()
+    # Hypothesis may stop early only when an operation has fewer distinct requests than the budget.
+    assert sent >= EXAMPLES_PER_OPERATION * len(ROLES), sent

@@ -1,0 +1,170 @@
+"""Deactivation at any volume: every open payment cancelled, in parts of at most 100 items each with its
+own entries, and a deactivation cut short finished by the next attempt or by the cleanup job's call."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from csr import clock
+from csr.data import deactivations, keys, payments
+from csr.data.dynamo import MAX_TRANSACTION_ITEMS, Transaction
+from csr.models.customers import Payment, PaymentStatus, PortalStatus
+from csr.services import access
+from tests.conftest import Api
+from tests.integration.access_helpers import TENANT, activity, create_customer, portal_of
+from tests.integration.faults import Fault, Killed, injected, watching
+
+ACK = {"acknowledge_pending_payments": True}
+
+
+def customer_with_payments(csr: Api, open_count: int, closed_count: int = 3) -> tuple[str, list[str]]:
+    """A customer with `open_count` scheduled/pending payments (and a few closed ones), written straight
+    through the data layer in chunks (billing's feed is tested elsewhere). Returns the open payment ids."""
+    customer = create_customer(csr, 1)
+    customer_id, number = customer["customer_id"], customer["accounts"][0]["account_number"]
+    statuses = [PaymentStatus.SCHEDULED, PaymentStatus.PENDING]
+    made = [
+        Payment(
+            payment_id=f"PAY-{n:05d}",
+            account_number=number,
+            amount=10 + n,
+            currency="CAD",
+            status=statuses[n % 2] if n < open_count else PaymentStatus.COMPLETED,
+            scheduled_for=f"2027-{n % 12 + 1:02d}-{n % 28 + 1:02d}",
+        )
+        for n in range(open_count + closed_count)
+    ]
+    for start in range(0, len(made), 40):
+        tx = Transaction()
+        for payment in made[start : start + 40]:
+            payments.add_payment_write(tx, TENANT, customer_id, payment, None)
+        tx.commit()
+    return customer_id, [p.payment_id for p in made[:open_count]]
+
+
+def transaction_sizes(fault: Fault) -> list[int]:
+    return [len(json.loads(params["body"])["TransactItems"]) for _, params in fault.calls]
+
+
+def assert_fully_deactivated(customer_id: str, open_ids: list[str], answer: dict[str, Any]) -> None:
+    assert answer["portal_status"] == "permanent_lock"
+    assert sorted(p["payment_id"] for p in answer["cancelled_payments"]) == sorted(open_ids)
+    assert {p["status"] for p in answer["cancelled_payments"]} <= {"cancelled"}
+    dates = [(p["scheduled_for"], p["payment_id"]) for p in answer["cancelled_payments"]]
+    assert dates == sorted(dates)
+    stored = {p.payment_id: p.status for p in payments.payments(TENANT, customer_id)}
+    assert [pid for pid, status in stored.items() if status in (PaymentStatus.SCHEDULED, PaymentStatus.PENDING)] == []
+    assert all(stored[pid] is PaymentStatus.CANCELLED for pid in open_ids)
+    assert Counter(s for s in stored.values())[PaymentStatus.COMPLETED] == 3
+    assert portal_of(customer_id).status is PortalStatus.PERMANENT_LOCK
+    entries = activity(customer_id)
+    cancelled_entries = Counter(e["details"]["payment_id"] for e in entries if e["type"] == "payment_cancelled")
+    assert cancelled_entries == Counter(open_ids), "each cancellation has exactly one entry"
+    assert [e["type"] for e in entries].count("account_deactivated") == 1
+    assert {e["actor"]["id"] for e in entries if e["type"] == "payment_cancelled"} == {"csr-1"}
+    assert deactivations.interrupted_deactivations(clock.now() + timedelta(days=1)) == []
+
+
+@pytest.mark.parametrize("count", [access.CANCELLATIONS_PER_PART, 150, 1000])
+def test_every_open_payment_is_cancelled_in_parts_that_each_fit_a_transaction(csr: Api, count: int) -> None:
+    customer_id, open_ids = customer_with_payments(csr, count)
+    status, answer, _ = csr.call("POST", f"/customers/{customer_id}/deactivate", ACK)
+    assert status == 200, answer
+    assert_fully_deactivated(customer_id, open_ids, answer)
+
+
+def test_each_part_stays_within_the_transaction_limit(csr: Api) -> None:
+    customer_id, open_ids = customer_with_payments(csr, 150)
+    with injected(watching("dynamodb", "TransactWriteItems")) as recorded:
+        status, answer, _ = csr.call("POST", f"/customers/{customer_id}/deactivate", ACK)
+    assert status == 200, answer
+    sizes = transaction_sizes(recorded)
+    # 150 payments: a first part with the status change and 40, then parts of 40, 40 and 30 (the last)
+    assert len(sizes) == 4, sizes
+    assert max(sizes) <= MAX_TRANSACTION_ITEMS
+    assert_fully_deactivated(customer_id, open_ids, answer)
+
+
+def test_a_small_deactivation_is_one_transaction_with_no_marker(csr: Api) -> None:
+    customer_id, open_ids = customer_with_payments(csr, 5)
+    with injected(watching("dynamodb", "TransactWriteItems")) as recorded:
+        status, answer, _ = csr.call("POST", f"/customers/{customer_id}/deactivate", ACK)
+    assert status == 200, answer
+    assert len(transaction_sizes(recorded)) == 1
+    assert keys.DEACTIVATION_SK.encode() not in recorded.calls[0][1]["body"]
+    assert_fully_deactivated(customer_id, open_ids, answer)
+
+
+def interrupt_after(parts: int) -> Fault:
+    """The invocation dies (a timeout) as it starts writing part `parts + 1`."""
+    return Fault("dynamodb", "TransactWriteItems", lambda _op: Killed(), after=parts, times=1)
+
+
+@pytest.mark.parametrize("parts_written", [1, 3])
+def test_a_deactivation_cut_short_is_finished_by_the_next_attempt(csr: Api, parts_written: int) -> None:
+    customer_id, open_ids = customer_with_payments(csr, 150)
+    with injected(interrupt_after(parts_written)), pytest.raises(Killed):
+        csr.call("POST", f"/customers/{customer_id}/deactivate", ACK)
+    # Half done, and findable: the status changed, some payments still open, the marker listed
+    assert portal_of(customer_id).status is PortalStatus.PERMANENT_LOCK
+    still_open = payments.payments(TENANT, customer_id, frozenset({PaymentStatus.SCHEDULED, PaymentStatus.PENDING}))
+    assert len(still_open) == 150 - access.CANCELLATIONS_PER_PART * parts_written
+    found = deactivations.interrupted_deactivations(clock.now() + timedelta(seconds=1))
+    assert [(d.tenant_id, d.customer_id) for d in found] == [(TENANT, customer_id)]
+    # The CSR's retry finishes it (200, not 409 already_deactivated) and lists every payment it cancelled
+    status, answer, _ = csr.call("POST", f"/customers/{customer_id}/deactivate", ACK)
+    assert status == 200, answer
+    assert_fully_deactivated(customer_id, open_ids, answer)
+    # and once finished, a further deactivate is the table's 409
+    status, answer, _ = csr.call("POST", f"/customers/{customer_id}/deactivate", ACK)
+    assert (status, answer["error"]["code"]) == (409, "already_deactivated")
+
+
+def test_a_deactivation_cut_short_is_finished_by_the_cleanup_jobs_call(csr: Api) -> None:
+    customer_id, open_ids = customer_with_payments(csr, 1000)
+    with injected(interrupt_after(7)), pytest.raises(Killed):
+        csr.call("POST", f"/customers/{customer_id}/deactivate", ACK)
+    # A deactivation started just now is not yet "interrupted" for a job that waits a grace period
+    assert deactivations.interrupted_deactivations(clock.now() - timedelta(minutes=15)) == []
+    (found,) = deactivations.interrupted_deactivations(clock.now() + timedelta(seconds=1))
+    cancelled = access.finish_deactivation(found.tenant_id, found.customer_id)
+    assert_fully_deactivated(
+        customer_id,
+        open_ids,
+        {"portal_status": "permanent_lock", "cancelled_payments": [p.model_dump(mode="json") for p in cancelled]},
+    )
+    assert access.finish_deactivation(TENANT, customer_id) == []
+
+
+def test_billing_moving_a_payment_on_between_parts_is_not_cancelled(csr: Api) -> None:
+    customer_id, open_ids = customer_with_payments(csr, 150)
+    with injected(interrupt_after(1)), pytest.raises(Killed):
+        csr.call("POST", f"/customers/{customer_id}/deactivate", ACK)
+    completed = open_ids[-1]
+    (moved,) = [p for p in payments.payments(TENANT, customer_id) if p.payment_id == completed]
+    tx = Transaction()
+    payments.add_payment_write(
+        tx, TENANT, customer_id, moved.model_copy(update={"status": PaymentStatus.COMPLETED}), customer_id
+    )
+    tx.commit()
+    status, answer, _ = csr.call("POST", f"/customers/{customer_id}/deactivate", ACK)
+    assert status == 200, answer
+    assert completed not in {p["payment_id"] for p in answer["cancelled_payments"]}
+    assert len(answer["cancelled_payments"]) == 149
+
+
+def test_an_unfinished_deactivation_then_unlocked_is_finished_before_a_new_one(csr: Api) -> None:
+    customer_id, _open_ids = customer_with_payments(csr, 150)
+    with injected(interrupt_after(1)), pytest.raises(Killed):
+        csr.call("POST", f"/customers/{customer_id}/deactivate", ACK)
+    assert csr.call("POST", f"/customers/{customer_id}/unlock")[0] == 200
+    status, answer, _ = csr.call("POST", f"/customers/{customer_id}/deactivate", ACK)
+    assert status == 200, answer
+    assert portal_of(customer_id).status is PortalStatus.PERMANENT_LOCK
+    assert [e["type"] for e in activity(customer_id)].count("account_deactivated") == 2
+    assert payments.payments(TENANT, customer_id, frozenset({PaymentStatus.SCHEDULED, PaymentStatus.PENDING})) == []
