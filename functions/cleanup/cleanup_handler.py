@@ -14,7 +14,7 @@ from csr.services import cleanup
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    report = cleanup.run(context.get_remaining_time_in_millis, deactivations=None)
+    report = cleanup.run(context.get_remaining_time_in_millis, cleanup.LockDeactivations())
     for name, count in report.counts().items():
         metrics.add_metric(name=f"cleanup_{name}", unit=MetricUnit.Count, value=count)
     metrics.add_metric(name="cleanup_unfinished", unit=MetricUnit.Count, value=0 if report.finished else 1)

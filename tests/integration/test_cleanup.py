@@ -8,18 +8,23 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import boto3
+import pytest
 
 from bench.counting import DynamoDbCount, DynamoDbCounter
 from csr import clock
-from csr.data import dynamo, expiry
+from csr.data import deactivations, dynamo, expiry, payments
 from csr.data import process_requests as request_store
 from csr.data.dynamo import Transaction
+from csr.models.customers import PaymentStatus
 from csr.services import cleanup
 from infra.schedules import run_once, schedule_of
 from infra.sqs_delivery import CountdownContext, SqsDelivery, queue_url
 from tests.conftest import Api
+from tests.integration.access_helpers import TENANT
+from tests.integration.faults import Killed, injected
 from tests.integration.group_helpers import PROVIDER, bam, create_group, deliver, group_of, put_clients, request_of
 from tests.integration.helpers import all_items
+from tests.integration.test_deactivation_parts import ACK, customer_with_payments, interrupt_after
 from tests.integration.test_reset_link import create_customer, send_link
 
 NOTHING = {
@@ -287,3 +292,17 @@ def test_a_stuck_request_that_had_added_clients_takes_them_out_when_it_fails(api
     _group_id, again = create_group(api, "Again", clients[:2])
     deliver()
     assert request_of(api, again)["status"] == "completed"
+
+
+def test_a_deactivation_cut_short_is_finished_by_the_cleanup(csr: Api) -> None:
+    customer_id, _open_ids = customer_with_payments(csr, 150)
+    with injected(interrupt_after(1)), pytest.raises(Killed):
+        csr.call("POST", f"/customers/{customer_id}/deactivate", ACK)
+    open_statuses = frozenset({PaymentStatus.SCHEDULED, PaymentStatus.PENDING})
+    assert payments.payments(TENANT, customer_id, open_statuses)  # some payments still scheduled
+    assert run() == NOTHING  # within the grace period its own request may still be writing it
+    clock.advance(cleanup.DEACTIVATION_GRACE.total_seconds() + 1)
+    assert run() == {**NOTHING, "deactivations_finished": 1}
+    assert payments.payments(TENANT, customer_id, open_statuses) == []
+    assert deactivations.interrupted_deactivations(clock.now() + timedelta(days=1)) == []
+    assert run() == NOTHING

@@ -3,7 +3,8 @@
 - expired reset tokens, recovery codes and impersonation sessions that DynamoDB's TTL has not deleted yet
   leave (found hour by hour in the due index; each deletion conditional on the item being unchanged);
 - relationships whose end date has passed take their clients out of their groups (a `system` request);
-- deactivations cut short are finished (found by their marker);
+- deactivations cut short are finished (found by their marker, across tenants), so no payment of a
+  permanently locked account stays scheduled;
 - process requests pending with no progress for `STUCK_AFTER` are queued again, and after
   `MAX_REQUEUES` such tries with no progress between they end `failed` with a reason a person can read.
 
@@ -19,6 +20,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from csr import clock
+from csr.data import deactivations as deactivation_store
 from csr.data import expiry, queue
 from csr.data import process_requests as request_store
 from csr.data.due import Kind
@@ -28,7 +30,7 @@ from csr.data.expiry import DueEntry
 from csr.data.process_requests import Watch
 from csr.models.groups import RequestStatus
 from csr.observability import logger
-from csr.services import group_worker
+from csr.services import access, group_worker
 from csr.services.relationships import take_out_expired
 
 # Time kept in hand: a step is a few DynamoDB calls, or a group request stored and queued.
@@ -60,6 +62,17 @@ class Deactivations(Protocol):
 
     def finish(self, tenant_id: str, customer_id: str) -> None:
         """Write the remaining parts; safe to run twice at once."""
+
+
+class LockDeactivations:
+    """The lock capability's deactivations in parts: markers found across tenants, finished by its service."""
+
+    def interrupted(self, started_before: datetime, limit: int) -> list[tuple[str, str]]:
+        found = deactivation_store.interrupted_deactivations(started_before, limit)
+        return [(marker.tenant_id, marker.customer_id) for marker in found]
+
+    def finish(self, tenant_id: str, customer_id: str) -> None:
+        access.finish_deactivation(tenant_id, customer_id)
 
 
 @dataclass
