@@ -78,3 +78,13 @@ catalogs: $(STAMP)
 .PHONY: bench-coldstart
 bench-coldstart: $(STAMP)
 	PYTHONPATH=.:layers/csr_common $(BIN)/python -m bench.coldstart
+
+# Not part of `make test`: the scheduled cleanup with 10,000 and 100,000 live records and 10,000 expired
+# ones (items read per item deleted).
+.PHONY: bench-cleanup cleanup
+bench-cleanup: $(STAMP)
+	PYTHONPATH=.:layers/csr_common $(BIN)/python -m bench.cleanup
+
+# Runs the scheduled cleanup once on the local server (`make serve` in another terminal; PORT as for it).
+cleanup:
+	@curl -sS --fail-with-body -X POST "http://127.0.0.1:$${PORT:-3000}/_local/jobs/cleanup"; echo

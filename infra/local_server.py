@@ -49,6 +49,7 @@ from infra.apigw import invoke, rest_event, route_pattern
 from infra.local_auth import InvalidTokenError, LocalAuthorizer
 from infra.local_aws import LocalAws
 from infra.openapi import merged_openapi
+from infra.schedules import ScheduleRunner, run_once, schedule_of
 from infra.seed import DEFAULT_CUSTOMERS, DEMO_PASSWORD, PROVIDER, TENANTS, SeedSummary, seed
 from infra.ses_events import SesEventType, ses_event
 from infra.sqs_delivery import SqsDelivery
@@ -185,6 +186,7 @@ class LocalApi:
             ("POST", "/_local/ses-events"): self.send_ses_event,
             ("POST", "/_local/clock"): self.advance_clock,
             ("DELETE", "/_local/clock"): self.reset_clock,
+            ("POST", "/_local/jobs/cleanup"): self.run_cleanup,
         }
 
     # --- the API --------------------------------------------------------------------------------
@@ -257,6 +259,9 @@ class LocalApi:
     def reset_clock(self, _body: bytes) -> Answer:
         clock.reset()
         return json_answer(200, {"now": clock.iso(clock.now())})
+
+    def run_cleanup(self, _body: bytes) -> Answer:
+        return json_answer(200, run_once(schedule_of("cleanup")))
 
     def send_ses_event(self, body: bytes) -> Answer:
         request: SesEventRequest = _parse(SesEventRequest, body)
@@ -464,12 +469,15 @@ def main(argv: list[str] | None = None) -> None:
     portal_view.serve_portal_at(url)
     # SQS messages go to their functions as Lambda's event source mappings would deliver them.
     delivery = SqsDelivery().start()
+    # The template's schedules (the cleanup) run every minute, as EventBridge would run them.
+    schedule_runner = ScheduleRunner().start()
     say(banner(url, authorizer, summary, started))
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         say("Stopped.")
     finally:
+        schedule_runner.stop()
         delivery.stop()
         server.server_close()
 

@@ -13,6 +13,7 @@ import pytest
 
 from infra.apigw import invoke
 from infra.local_aws import LocalAws
+from infra.schedules import scheduled_event, schedules
 from infra.sqs_delivery import CountdownContext
 from infra.template import ROOT, api_routes, function_timeout, sqs_event_sources
 
@@ -72,10 +73,17 @@ def _is_sqs(event: dict[str, Any]) -> bool:
     return bool(event.get("Records")) and all(record.get("eventSource") == "aws:sqs" for record in event["Records"])
 
 
+def _is_scheduled(event: dict[str, Any]) -> bool:
+    """An EventBridge schedule's event."""
+    return event.get("source") == "aws.events" and event.get("detail-type") == "Scheduled Event"
+
+
 # Every folder of events/ but email_events (EventBridge events, checked beside that function) holds API
-# samples, and SQS samples for the functions an SQS event source mapping invokes.
+# samples, SQS samples for the functions an SQS event source mapping invokes, and scheduled events for the
+# functions on a schedule.
 ALL_SAMPLES = sorted(path for path in (ROOT / "events").glob("*/*.json") if path.parent.name != "email_events")
-SAMPLES = [path for path in ALL_SAMPLES if not _is_sqs(_load(path))]
+SCHEDULED_SAMPLES = [path for path in ALL_SAMPLES if _is_scheduled(_load(path))]
+SAMPLES = [path for path in ALL_SAMPLES if not _is_sqs(_load(path)) and path not in SCHEDULED_SAMPLES]
 SQS_SAMPLES = [path for path in ALL_SAMPLES if _is_sqs(_load(path))]
 # From aws-sam-cli 1.170's `sam local generate-event sqs receive-message`.
 SAM_SQS_RECORD = {
@@ -143,6 +151,23 @@ def test_sqs_sample_has_the_shape_lambda_gets_and_reaches_its_worker(aws: LocalA
     context = CountdownContext(source.function.logical_id, function_timeout(source.function))
     # The sample names a request that is not stored: nothing to apply, and no record reported failed.
     assert handler(event, context) == {"batchItemFailures": []}
+
+
+def test_every_schedule_has_a_sample() -> None:
+    sampled = {path.parent.name for path in SCHEDULED_SAMPLES}
+    assert {schedule.function.code_dir.name for schedule in schedules()} <= sampled
+    assert SCHEDULED_SAMPLES
+
+
+@pytest.mark.parametrize("path", SCHEDULED_SAMPLES, ids=lambda path: f"{path.parent.name}/{path.name}")
+def test_scheduled_sample_has_eventbridge_shape_and_reaches_its_function(aws: LocalAws, path: Path) -> None:
+    event = _load(path)
+    schedule = next(s for s in schedules() if s.function.code_dir.name == path.parent.name)
+    assert set(event) == set(scheduled_event(schedule))
+    handler = getattr(importlib.import_module(schedule.function.module), schedule.function.attribute)
+    context = CountdownContext(schedule.function.logical_id, function_timeout(schedule.function))
+    # Nothing stored: a run that finds nothing to do, and finishes.
+    assert handler(event, context)["finished"] is True
 
 
 def test_create_customer_sample_creates_the_customer(aws: LocalAws) -> None:

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from csr import clock
 from csr.data import keys
+from csr.data.due import Kind
 from csr.data.dynamo import Transaction, call, expiring, table
 
 
@@ -79,12 +80,12 @@ def add_reset_link(
     if previous is not None:
         tx.delete(_token_key(tenant_id, previous.token_hash))
     tx.put(
-        {**_pointer_key(tenant_id, customer_id), "token_hash": token_hash, **expiring(expires)},
+        {**_pointer_key(tenant_id, customer_id), "token_hash": token_hash, **expiring(expires, Kind.RESET_POINTER)},
         condition="attribute_not_exists(pk) OR token_hash = :previous",
         values={":previous": previous.token_hash if previous else ""},
     )
     tx.put(
-        {**_token_key(tenant_id, token_hash), "customer_id": customer_id, **expiring(expires)},
+        {**_token_key(tenant_id, token_hash), "customer_id": customer_id, **expiring(expires, Kind.RESET_TOKEN)},
         condition="attribute_not_exists(pk)",
     )
 
@@ -135,7 +136,7 @@ def add_recovery_code(
         {
             **_code_key(tenant_id, customer_id),
             "code_hash": code_hash,
-            **expiring(expires),
+            **expiring(expires, Kind.RECOVERY_CODE),
             "created_by": created_by,
             "created_at": clock.iso(moment),
             "failed_attempts": 0,

@@ -12,6 +12,7 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from csr import clock
+from csr.data import due
 from csr.data.errors import ConditionFailed, DataUnavailable, TooManyItems
 from csr.observability import logger
 from csr.settings import get_settings
@@ -33,10 +34,11 @@ def client() -> Any:
     return _resource().meta.client
 
 
-def expiring(expires: datetime) -> dict[str, Any]:
-    """The two attributes of an item that expires: `expires_at`, which every read checks (DynamoDB's TTL
-    deletes lazily, up to days late), and `ttl`, the epoch second at which DynamoDB may delete it."""
-    return {"expires_at": clock.iso(expires), "ttl": clock.epoch(expires)}
+def expiring(expires: datetime, kind: due.Kind) -> dict[str, Any]:
+    """The attributes of an item that expires: `expires_at`, which every read checks (DynamoDB's TTL
+    deletes lazily, up to days late), `ttl`, the epoch second at which DynamoDB may delete it, and its
+    entry in the due index, where the cleanup job finds it if TTL has not deleted it yet."""
+    return {"expires_at": clock.iso(expires), "ttl": clock.epoch(expires), **due.index_attributes(kind, expires)}
 
 
 @dataclass

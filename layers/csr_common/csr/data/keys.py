@@ -190,3 +190,20 @@ DEACTIVATIONS_GSI_PK = "DEACTIVATING"
 
 def deactivation_gsi_sk(started_at: str, tenant_id: str, customer_id: str) -> str:
     return f"{started_at}#{tenant_id}#{customer_id}"
+
+
+# --- the due index (scheduled cleanup) -------------------------------------------------------------------
+# A sparse GSI over every item that falls due at a time: expiring credentials and sessions, and pending
+# process requests to look at again. Its partitions are hours, across tenants (the job runs for all of
+# them); the items themselves keep their tenant-led keys.
+
+
+def due_pk(hour: str) -> str:
+    """The due index partition of one hour (`YYYY-MM-DDTHH`, UTC)."""
+    return f"DUE#{hour}"
+
+
+def due_sk(due_at: str, kind: str, *ident: str) -> str:
+    """Due time first (the job reads what is due up to now), then what the entry is and, when the item's
+    own key does not say it in reach of the job, whose it is."""
+    return "#".join((due_at, kind, *ident))

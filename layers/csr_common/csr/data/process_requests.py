@@ -7,13 +7,14 @@ a GSI partition per status serves the status filter.
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
+from pydantic import BaseModel
 
 from csr import clock
-from csr.data import keys
+from csr.data import due, keys
 from csr.data.dynamo import Transaction, call, table
 from csr.data.errors import ConditionFailed
 from csr.models.groups import ProcessRequest, RequestStatus
@@ -22,6 +23,15 @@ from csr.models.groups import ProcessRequest, RequestStatus
 class ProgressMovedError(ConditionFailed):
     """The request is no longer at the position a worker read: another delivery of its message got there
     first, or it ended. Data-layer control flow, never an HTTP answer."""
+
+
+# A pending request is in the due index until it ends: the cleanup job looks at it once it has made no
+# progress for this long, and queues it again (or, after a few times, fails it).
+STUCK_AFTER = timedelta(minutes=15)
+
+
+def _watched(tenant_id: str, request_id: str, look_at: datetime) -> dict[str, str]:
+    return due.index_attributes(due.Kind.PROCESS_REQUEST, look_at, tenant_id, request_id)
 
 
 def new_request_id(moment: datetime) -> str:
@@ -41,6 +51,7 @@ def add_request_create(tx: Transaction, tenant_id: str, request: ProcessRequest)
         **_key(tenant_id, request.request_id),
         **request.model_dump(mode="json"),
         **_by_status(tenant_id, request.status, request.request_id),
+        **_watched(tenant_id, request.request_id, clock.parse_iso(request.created_at) + STUCK_AFTER),
     }
     tx.put(item, condition="attribute_not_exists(pk)")
 
@@ -98,7 +109,8 @@ def add_request_end(
 ) -> None:
     tx.update(
         _key(tenant_id, request_id),
-        "SET #status = :status, completed_at = :at, #error = :error, items_done = :new, gsi1pk = :gsi1pk",
+        "SET #status = :status, completed_at = :at, #error = :error, items_done = :new, gsi1pk = :gsi1pk "
+        f"REMOVE {due.PK}, {due.SK}",
         condition=_PENDING_AT,
         names={"#status": "status", "#error": "error"},
         values={
@@ -111,4 +123,43 @@ def add_request_end(
             ":gsi1pk": keys.requests_by_status_pk(tenant_id, status.value),
         },
         error=ProgressMovedError,
+    )
+
+
+# --- the cleanup job's watch over pending requests ----------------------------------------------------
+
+
+class Watch(BaseModel):
+    """What the cleanup job saw of a pending request when it last looked: how often it has queued it
+    again with no progress between, and how far the request had got."""
+
+    requeues: int = 0
+    seen_done: int = 0
+
+
+def load_watched(tenant_id: str, request_id: str) -> tuple[ProcessRequest, Watch] | None:
+    item = call(table().get_item, Key=_key(tenant_id, request_id), ConsistentRead=True).get("Item")
+    return (ProcessRequest.model_validate(item), Watch.model_validate(item)) if item else None
+
+
+def add_watch(
+    tx: Transaction, tenant_id: str, request: ProcessRequest, seen: Watch, watch: Watch, moment: datetime
+) -> None:
+    """Record `watch` and look at the request again `STUCK_AFTER` from `moment`, if it is still pending
+    at the progress read and nobody recorded another watch since `seen`."""
+    index = _watched(tenant_id, request.request_id, moment + STUCK_AFTER)
+    tx.update(
+        _key(tenant_id, request.request_id),
+        f"SET requeues = :requeues, seen_done = :seen_done, {due.PK} = :due_pk, {due.SK} = :due_sk",
+        condition=f"{_PENDING_AT} AND (attribute_not_exists(requeues) OR requeues = :before)",
+        names={"#status": "status"},
+        values={
+            ":pending": RequestStatus.PENDING.value,
+            ":done": request.items_done,
+            ":before": seen.requeues,
+            ":requeues": watch.requeues,
+            ":seen_done": watch.seen_done,
+            ":due_pk": index[due.PK],
+            ":due_sk": index[due.SK],
+        },
     )

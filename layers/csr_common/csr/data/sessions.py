@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from csr.data import keys
+from csr.data.due import Kind
 from csr.data.dynamo import Transaction, call, expiring, table
 
 
@@ -24,7 +25,12 @@ def _key(tenant_id: str, token_hash: str) -> dict[str, str]:
 def add_session(
     tx: Transaction, tenant_id: str, token_hash: str, customer_id: str, csr_id: str, csr_email: str, expires: datetime
 ) -> None:
-    item = {"customer_id": customer_id, "csr_id": csr_id, "csr_email": csr_email, **expiring(expires)}
+    item = {
+        "customer_id": customer_id,
+        "csr_id": csr_id,
+        "csr_email": csr_email,
+        **expiring(expires, Kind.IMPERSONATION_SESSION),
+    }
     tx.put({**_key(tenant_id, token_hash), **item})
 
 
