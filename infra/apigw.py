@@ -8,6 +8,8 @@ import importlib
 import re
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -127,12 +129,19 @@ def rest_event(
     }
 
 
+@contextmanager
+def invoking(function: Function) -> Iterator[None]:
+    """While `function`'s handler runs: the AWS calls made meanwhile are its own (the IAM recording)."""
+    token = invoked_function.set(function.logical_id)
+    try:
+        yield
+    finally:
+        invoked_function.reset(token)
+
+
 def invoke(function: Function, event: dict[str, Any]) -> dict[str, Any]:
     handler = getattr(importlib.import_module(function.module), function.attribute)
     context = LambdaContext(function_name=function.logical_id, aws_request_id=str(uuid.uuid4()))
-    token = invoked_function.set(function.logical_id)
-    try:
+    with invoking(function):
         result: dict[str, Any] = handler(event, context)
-    finally:
-        invoked_function.reset(token)
     return result

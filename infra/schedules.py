@@ -18,7 +18,7 @@ from typing import Any
 
 from csr import clock
 from infra import template
-from infra.apigw import invoked_function
+from infra.apigw import invoking
 from infra.sqs_delivery import ACCOUNT, REGION, CountdownContext
 from infra.template import Function
 
@@ -66,11 +66,8 @@ def run_once(schedule: Schedule, context: Any = None, handler: Any = None) -> An
     returned."""
     function = schedule.function
     context = context or CountdownContext(function.logical_id, template.function_timeout(function))
-    token = invoked_function.set(function.logical_id)
-    try:
+    with invoking(function):
         return (handler or handler_of(schedule))(scheduled_event(schedule), context)
-    finally:
-        invoked_function.reset(token)
 
 
 def schedule_of(code_dir_name: str) -> Schedule:

@@ -24,6 +24,7 @@ from typing import Any
 import boto3
 
 from infra import template
+from infra.apigw import invoking
 from infra.template import SqsEventSource
 
 REGION = "us-east-1"
@@ -163,7 +164,10 @@ class SqsDelivery:
         if not messages:
             return 0
         try:
-            result = self.handlers[source.queue](sqs_event(messages, source.queue), self.context_factory(source)) or {}
+            with invoking(source.function):
+                result = (
+                    self.handlers[source.queue](sqs_event(messages, source.queue), self.context_factory(source)) or {}
+                )
         except Exception:  # a failed invocation: the whole batch comes back after the visibility timeout
             traceback.print_exc()
             return len(messages)

@@ -8,6 +8,7 @@ from typing import Any
 import boto3
 
 from tests.conftest import Api, new_customer_body
+from tests.integration.group_helpers import bam
 
 
 def idempotency_records() -> list[dict[str, Any]]:
@@ -27,3 +28,16 @@ def test_a_refused_create_leaves_its_key_free_for_the_retry(csr: Api) -> None:
     assert idempotency_records() == []
     status, error, _ = csr.call("POST", "/customers", taken, headers=headers)
     assert (status, error["error"]["code"]) == (409, "email_taken")
+
+
+def test_a_refused_group_change_leaves_its_key_free_for_the_retry(api: Api) -> None:
+    # Given a BAM creating a group with a client the provider has no relationship with
+    body = {"name": "Nobody's", "client_ids": ["CL-UNKNOWN"]}
+    headers = {"Idempotency-Key": "group-1"}
+    # When the create is refused under a key
+    status, error, _ = bam(api).call("POST", "/groups", body, headers=headers)
+    assert (status, error["error"]["code"]) == (422, "clients_unavailable")
+    # Then the key is not held, and the retry is refused the same way
+    assert idempotency_records() == []
+    status, error, _ = bam(api).call("POST", "/groups", body, headers=headers)
+    assert (status, error["error"]["code"]) == (422, "clients_unavailable")
