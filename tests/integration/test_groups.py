@@ -10,10 +10,12 @@ import pytest
 
 from csr import clock
 from csr.auth import Caller
+from csr.data import queue
 from csr.errors import ApiError
 from csr.models.groups import CreateGroupRequest
 from csr.services import groups
 from tests.conftest import Api
+from tests.integration.faults import Fault, aws_error, injected
 from tests.integration.group_helpers import (
     PROVIDER,
     bam,
@@ -387,16 +389,17 @@ def test_idempotency_key_on_create_returns_the_first_answer(api: Api) -> None:
     assert len(bam(api).call("GET", "/process-requests")[1]["items"]) == 1
 
 
-def test_a_queue_failure_answers_503_and_leaves_nothing_pending(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
-    from csr.settings import get_settings
-
+def test_a_queue_failure_answers_503_and_leaves_nothing_pending(api: Api) -> None:
     ids = put_clients(api, 1)
-    monkeypatch.setattr(get_settings(), "group_queue_url", "https://sqs.us-east-1.amazonaws.com/123456789012/gone")
-    status, error, _ = bam(api).call("POST", "/groups", {"name": "Unqueued", "client_ids": ids})
+    unavailable = Fault("sqs", "SendMessage", lambda operation: aws_error("ServiceUnavailable", operation, 503))
+    queue._client.cache_clear()  # the next client carries the fault's hook
+    with injected(unavailable):
+        status, error, _ = bam(api).call("POST", "/groups", {"name": "Unqueued", "client_ids": ids})
+    queue._client.cache_clear()
+    assert unavailable.raised == 1
     assert (status, error["error"]["code"]) == (503, "dependency_unavailable")
     assert bam(api).call("GET", "/process-requests")[1]["items"] == []
     assert bam(api).call("GET", "/groups")[1]["items"] == []
-    monkeypatch.undo()
     # the name was given back: the retry succeeds
     create_group(api, "Unqueued", ids)
 
