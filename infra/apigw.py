@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import importlib
 import re
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -129,14 +130,21 @@ def rest_event(
     }
 
 
+# In AWS every function runs in a process of its own, so module state (Powertools' metrics set, a
+# resolver's current event) is never shared between two invocations; here the HTTP server, the SQS
+# delivery and the schedules run in threads of one process, so they take turns.
+_ONE_AT_A_TIME = threading.RLock()
+
+
 @contextmanager
 def invoking(function: Function) -> Iterator[None]:
-    """While `function`'s handler runs: the AWS calls made meanwhile are its own (the IAM recording)."""
-    token = invoked_function.set(function.logical_id)
-    try:
-        yield
-    finally:
-        invoked_function.reset(token)
+    """While `function`'s handler runs, alone: the AWS calls made meanwhile are its own (IAM recording)."""
+    with _ONE_AT_A_TIME:
+        token = invoked_function.set(function.logical_id)
+        try:
+            yield
+        finally:
+            invoked_function.reset(token)
 
 
 def invoke(function: Function, event: dict[str, Any]) -> dict[str, Any]:
