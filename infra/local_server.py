@@ -420,7 +420,7 @@ def banner(url: str, authorizer: LocalAuthorizer, summary: SeedSummary, started:
         f"Demo customer: {showcase.customer_id} {showcase.email}",
         "Try:",
         f'  curl -H "Authorization: Bearer {tokens["csr"]}" {url}/customers/{showcase.customer_id}',
-        f"API docs: {url}/_local/docs   Outbox: {url}/_local/outbox",
+        f"Console: {url}/console/   API docs: {url}/_local/docs   Outbox: {url}/_local/outbox",
         "One line per request below: time, method, route, status, ms, request id.",
         "VERBOSE=1 make serve also shows the handlers' logs and metrics.",
         "Serving until Ctrl-C.",
