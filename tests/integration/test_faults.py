@@ -126,6 +126,7 @@ PAYMENT = {
     "status": "pending",
     "scheduled_for": "2027-02-01",
 }
+ASSIGNMENT = {"assignments": [{"employee_id": "E1", "role": "program_account_manager"}], "confirmation": "CONFIRM"}
 
 REQUESTS = {
     ("GET", "/customers"): Request("GET", "/customers", CSR, None, 200, query={"q": "tremblay"}),
@@ -226,7 +227,7 @@ REQUESTS = {
         "PUT",
         "/groups/{group_id}/employees",
         BAM,
-        lambda w: {"assignments": [{"employee_id": "E1", "role": "program_account_manager"}], "confirmation": "CONFIRM"},
+        lambda w: ASSIGNMENT,
         202,
         PROVIDER,
     ),
