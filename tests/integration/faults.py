@@ -1,8 +1,8 @@
-"""Fault injection with botocore event hooks: every client the product creates (DynamoDB, SES, SSM) gets
+"""Fault injection with botocore event hooks: every client the product creates (DynamoDB, SES, SSM, SQS) gets
 a `before-call` hook that can raise an AWS error, or stop the process, on a chosen call.
 
 Clients are created lazily and each copies its session's event handlers when created, so the hook goes
-into boto3's default session (the product's DynamoDB and SES clients) and into botocore's built-in
+into boto3's default session (the product's DynamoDB, SES and SQS clients) and into botocore's built-in
 handlers (every new session: Powertools' SSM provider and idempotency store), and the cached clients are
 dropped: the next client of each service carries it.
 """
@@ -19,7 +19,7 @@ import botocore.handlers
 from botocore.exceptions import ClientError
 
 from csr import email, idempotency
-from csr.data import dynamo
+from csr.data import dynamo, queue
 
 
 class Killed(BaseException):
@@ -65,6 +65,7 @@ def drop_clients() -> None:
     from aws_lambda_powertools.utilities import parameters
 
     dynamo._resource.cache_clear()
+    queue._client.cache_clear()
     email._client.cache_clear()
     idempotency._persistence.cache_clear()
     parameters.base.DEFAULT_PROVIDERS.clear()

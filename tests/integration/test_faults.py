@@ -23,6 +23,7 @@ from infra import outbox, template
 from tests.conftest import Api, new_customer_body
 from tests.integration.access_helpers import SUPERVISOR_GROUPS, create_customer, set_password, set_portal
 from tests.integration.faults import Fault, aws_error, drop_clients, injected
+from tests.integration.group_helpers import PROVIDER, client_body, create_group, deliver, put_clients, put_employee
 from tests.integration.helpers import all_items
 
 PASSWORD = "correct horse battery staple"
@@ -40,6 +41,10 @@ class World:
     reset_token: str
     recovery_code: str
     session_token: str
+    unenrolled_id: str
+    group_id: str
+    request_id: str
+    client_ids: list[str]  # the first two in the group, the third available
 
 
 def build_world(api: Api) -> World:
@@ -62,7 +67,24 @@ def build_world(api: Api) -> World:
     assert status == 201
     status, session, _ = csr.call("POST", f"/customers/{cid}/impersonation")
     assert status == 201
-    return World(cid, customer["email"], locked["customer_id"], token.group(1), code["code"], session["session_token"])
+    unenrolled = create_customer(csr, 4, enrolled=False)
+    # and a service provider with clients, employees and an active group whose creation completed
+    client_ids = put_clients(api, 3)
+    put_employee(api, "E1")
+    group_id, request_id = create_group(api, "Northern importers", client_ids[:2])
+    deliver()
+    return World(
+        cid,
+        customer["email"],
+        locked["customer_id"],
+        token.group(1),
+        code["code"],
+        session["session_token"],
+        unenrolled["customer_id"],
+        group_id,
+        request_id,
+        client_ids,
+    )
 
 
 @dataclass(frozen=True)
@@ -72,21 +94,30 @@ class Request:
     groups: tuple[str, ...]
     body: Callable[[World], Any] | None
     success: int
+    tenant_id: str = "utility-a"
+    query: dict[str, str] | None = None
 
     def send(self, api: Api, world: World, headers: dict[str, str] | None = None) -> tuple[int, Any]:
+        customers = {"unlock": world.locked_id, "enroll": world.unenrolled_id}
         path = self.path.format(
-            customer_id=world.customer_id if "unlock" not in self.path else world.locked_id,
+            customer_id=next((c for word, c in customers.items() if word in self.path), world.customer_id),
             payment_id="PAY-2",
             session_token=world.session_token,
+            group_id=world.group_id,
+            request_id=world.request_id,
+            client_id=world.client_ids[0],
+            employee_id="E2",
         )
-        caller = api.as_(groups=list(self.groups))
+        caller = api.as_(groups=list(self.groups), tenant_id=self.tenant_id)
         body = self.body(world) if self.body else None
-        query = {"q": "tremblay"} if (self.method, self.path) == ("GET", "/customers") else None
+        query = self.query
         status, answer, _ = caller.call(self.method, path, body, query=query, headers=headers)
         return status, answer
 
 
 CSR = ("csr",)
+FEED = ("integration",)
+BAM = ("business_account_manager",)
 ACCOUNT = {"account_number": "ACC-9", "service_address": "1 Pine St", "billing_address": "1 Pine St", "district": "x"}
 PAYMENT = {
     "account_number": "ACC-000001",
@@ -95,9 +126,10 @@ PAYMENT = {
     "status": "pending",
     "scheduled_for": "2027-02-01",
 }
+ASSIGNMENT = {"assignments": [{"employee_id": "E1", "role": "program_account_manager"}], "confirmation": "CONFIRM"}
 
 REQUESTS = {
-    ("GET", "/customers"): Request("GET", "/customers", CSR, None, 200),
+    ("GET", "/customers"): Request("GET", "/customers", CSR, None, 200, query={"q": "tremblay"}),
     ("POST", "/customers"): Request("POST", "/customers", CSR, lambda w: new_customer_body(3), 201),
     ("GET", "/customers/{customer_id}"): Request("GET", "/customers/{customer_id}", CSR, None, 200),
     ("PATCH", "/customers/{customer_id}"): Request(
@@ -156,6 +188,61 @@ REQUESTS = {
         "POST", "/customers/{customer_id}/password-reset-link", CSR, None, 202
     ),
     ("GET", "/customers/{customer_id}/activity"): Request("GET", "/customers/{customer_id}/activity", CSR, None, 200),
+    ("POST", "/customers/{customer_id}/enroll"): Request("POST", "/customers/{customer_id}/enroll", CSR, None, 202),
+    ("GET", "/districts"): Request("GET", "/districts", CSR, None, 200),
+    ("PUT", "/integration/clients/{client_id}"): Request(
+        "PUT",
+        "/integration/clients/{client_id}",
+        FEED,
+        lambda w: client_body("Client C 00000", status="expired", number="BN C00000"),
+        200,
+        PROVIDER,
+    ),
+    ("PUT", "/integration/employees/{employee_id}"): Request(
+        "PUT",
+        "/integration/employees/{employee_id}",
+        FEED,
+        lambda w: {"name": "Employee E2", "email": "e2@provider.example.com", "role": "editor"},
+        200,
+        PROVIDER,
+    ),
+    ("GET", "/groups"): Request("GET", "/groups", BAM, None, 200, PROVIDER),
+    ("POST", "/groups"): Request(
+        "POST", "/groups", BAM, lambda w: {"name": "Southern brokers", "client_ids": w.client_ids[2:]}, 202, PROVIDER
+    ),
+    ("GET", "/groups/available-clients"): Request("GET", "/groups/available-clients", BAM, None, 200, PROVIDER),
+    ("GET", "/groups/{group_id}"): Request("GET", "/groups/{group_id}", BAM, None, 200, PROVIDER),
+    ("PATCH", "/groups/{group_id}"): Request(
+        "PATCH",
+        "/groups/{group_id}",
+        BAM,
+        lambda w: {"name": "Northern brokers", "add_client_ids": w.client_ids[2:], "confirmation": "CONFIRM"},
+        202,
+        PROVIDER,
+    ),
+    ("DELETE", "/groups/{group_id}"): Request(
+        "DELETE", "/groups/{group_id}", BAM, None, 202, PROVIDER, query={"confirmation": "DELETE"}
+    ),
+    ("PUT", "/groups/{group_id}/employees"): Request(
+        "PUT",
+        "/groups/{group_id}/employees",
+        BAM,
+        lambda w: ASSIGNMENT,
+        202,
+        PROVIDER,
+    ),
+    ("GET", "/process-requests"): Request("GET", "/process-requests", BAM, None, 200, PROVIDER),
+    ("GET", "/process-requests/{request_id}"): Request(
+        "GET", "/process-requests/{request_id}", BAM, None, 200, PROVIDER
+    ),
+}
+# The routes that store a process request and queue it: a failed SendMessage is a 503 with nothing stored.
+QUEUEING = {
+    ("POST", "/groups"),
+    ("PATCH", "/groups/{group_id}"),
+    ("DELETE", "/groups/{group_id}"),
+    ("PUT", "/groups/{group_id}/employees"),
+    ("PUT", "/integration/clients/{client_id}"),
 }
 ROUTES = sorted((r.method, r.path) for r in template.api_routes())
 
@@ -194,9 +281,12 @@ FAULTS: dict[str, tuple[str, str, Callable[[str], BaseException], int]] = {
     "ses-message-rejected": ("sesv2", "*", lambda op: aws_error("MessageRejected", op), 0),
     "ssm-parameter-not-found": ("ssm", "*", lambda op: aws_error("ParameterNotFound", op), 0),
     "ssm-throttling": ("ssm", "*", lambda op: aws_error("ThrottlingException", op), 0),
+    "sqs-nonexistent-queue": ("sqs", "*", lambda op: aws_error("AWS.SimpleQueueService.NonExistentQueue", op), 0),
+    "sqs-throttling": ("sqs", "*", lambda op: aws_error("ThrottlingException", op), 0),
+    "sqs-internal-error": ("sqs", "*", lambda op: aws_error("InternalError", op, 500), 0),
 }
 # A service's faults are tried on the routes whose function may call it (template.yaml's policies).
-SERVICE_ACTION = {"dynamodb": "dynamodb:", "sesv2": "ses:", "ssm": "ssm:"}
+SERVICE_ACTION = {"dynamodb": "dynamodb:", "sesv2": "ses:", "ssm": "ssm:", "sqs": "sqs:"}
 
 
 def _may_call(route: tuple[str, str], service: str) -> bool:
@@ -227,6 +317,8 @@ def test_a_fault_is_a_clean_answer(api: Api, route: tuple[str, str], fault_name:
     with injected(Fault(service, operation, make_error, after=after)) as fault:
         status, answer = request.send(api, world)
     # Then it answers its success (the fault never hit, or hit a side step it tolerates) or a clean 503
+    if service == "sqs" and route in QUEUEING:
+        assert status == 503, answer  # the request cannot be queued: it is not accepted
     if status != request.success:
         assert fault.raised, (status, answer)
         assert status == 503, answer
@@ -237,7 +329,10 @@ def test_a_fault_is_a_clean_answer(api: Api, route: tuple[str, str], fault_name:
         # with nothing half-applied: no item, no activity entry, no email
         assert all_items() == items_before
         sent = len(outbox.messages()) - emails_before
-        sends_before_storing = route == ("POST", "/customers/{customer_id}/password-reset-link")
+        sends_before_storing = route in (
+            ("POST", "/customers/{customer_id}/password-reset-link"),
+            ("POST", "/customers/{customer_id}/enroll"),
+        )
         assert sent <= (1 if sends_before_storing and service == "dynamodb" else 0)
         # and once the fault is gone, the same request completes
         status, answer = request.send(api, world)

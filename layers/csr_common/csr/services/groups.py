@@ -42,7 +42,7 @@ from csr.models.groups import (
     require_confirmation,
 )
 from csr.rules import groups as rules
-from csr.text import fold
+from csr.text import fold, name_key
 
 SYSTEM = "system"
 
@@ -134,11 +134,14 @@ def update_group(caller: Caller, group_id: str, body: UpdateGroupRequest) -> Req
         remove_client_ids=list(dict.fromkeys(body.remove_client_ids or ())),
         new_name=body.name,
     )
-    tx = Transaction()
+    tx, undo = Transaction(), Transaction()
     if body.name is not None:
-        # Taken now, for good: the name is this group's whether or not the rest of the request succeeds.
+        # Taken now, for good: the name is this group's whether or not the rest of the request succeeds,
+        # but not if the request cannot be queued (it was never accepted).
         group_store.add_name_claim(tx, caller.tenant_id, body.name, group_id)
-    submit(caller.tenant_id, request, tx, Transaction())
+        if name_key(body.name) != name_key(group.name):
+            group_store.add_name_release(undo, caller.tenant_id, body.name, group_id)
+    submit(caller.tenant_id, request, tx, undo)
     return RequestAccepted(request_id=request.request_id)
 
 

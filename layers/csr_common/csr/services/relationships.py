@@ -23,12 +23,15 @@ DUE_PAGE = 98
 def upsert_client(caller: Caller, client_id: str, body: ClientFeed) -> Client:
     before = client_store.load_client(caller.tenant_id, client_id)
     after = Client(client_id=client_id, **body.model_dump(), group_id=before.group_id if before else None)
-    tx = Transaction()
+    tx, undo = Transaction(), Transaction()
     client_store.add_client_write(tx, caller.tenant_id, before, after)
+    if before is not None and after.group_id is not None and not relationship_active(after, clock.now()):
+        # Written with the request that takes the client out of its group: if it cannot be queued the
+        # profile is put back, the feed gets a 503 and its retry (the same PUT) starts it all again.
+        client_store.add_client_write(undo, caller.tenant_id, after, before)
+        if remove_expired_clients(caller.tenant_id, after.group_id, [client_id], tx, undo) is not None:
+            return after
     tx.commit()
-    if after.group_id is not None and not relationship_active(after, clock.now()):
-        # If queueing fails the feed gets a 503 and its retry (the same PUT) starts the request again.
-        remove_expired_clients(caller.tenant_id, after.group_id, [client_id])
     return after
 
 
