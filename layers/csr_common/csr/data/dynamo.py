@@ -158,6 +158,19 @@ def query_all(**kwargs: Any) -> Iterator[dict[str, Any]]:
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
+def call_if(operation: Callable[..., dict[str, Any]], **kwargs: Any) -> bool:
+    """Run one conditional write: False if its condition did not hold, True once it is written."""
+    try:
+        operation(**kwargs)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            return False
+        raise DataUnavailable() from exc
+    except BotoCoreError as exc:
+        raise DataUnavailable() from exc
+    return True
+
+
 def call(operation: Callable[..., dict[str, Any]], **kwargs: Any) -> dict[str, Any]:
     """Run one DynamoDB call; AWS failures become `DataUnavailable` (a retry-safe 503), never AWS text."""
     try:

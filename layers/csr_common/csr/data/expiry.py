@@ -10,13 +10,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
-from botocore.exceptions import BotoCoreError, ClientError
 
 from csr import clock
 from csr.data import keys
 from csr.data.due import INDEX, PK, SK, Kind
-from csr.data.dynamo import call, table
-from csr.data.errors import DataUnavailable
+from csr.data.dynamo import call, call_if, table
 
 
 @dataclass(frozen=True)
@@ -58,17 +56,10 @@ def _entry(item: dict[str, Any]) -> DueEntry:
 def delete_expired(entry: DueEntry, moment: datetime) -> bool:
     """Delete the entry's item if it is still the one read and expired at `moment`; False if it is gone or
     was reissued meanwhile."""
-    try:
-        table().delete_item(
-            Key=entry.key,
-            ConditionExpression="#sk = :position AND expires_at <= :now",
-            ExpressionAttributeNames={"#sk": SK},
-            ExpressionAttributeValues={":position": entry.position, ":now": clock.iso(moment)},
-        )
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-            return False
-        raise DataUnavailable() from exc
-    except BotoCoreError as exc:
-        raise DataUnavailable() from exc
-    return True
+    return call_if(
+        table().delete_item,
+        Key=entry.key,
+        ConditionExpression="#sk = :position AND expires_at <= :now",
+        ExpressionAttributeNames={"#sk": SK},
+        ExpressionAttributeValues={":position": entry.position, ":now": clock.iso(moment)},
+    )

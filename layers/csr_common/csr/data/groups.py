@@ -11,13 +11,12 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
-from botocore.exceptions import BotoCoreError, ClientError
 
 from csr.data import keys
 from csr.data.batch_write import batch_write
 from csr.data.clients import membership_key
-from csr.data.dynamo import Transaction, batch_get, call, query_all, table
-from csr.data.errors import DataUnavailable, UniqueTaken
+from csr.data.dynamo import Transaction, batch_get, call, call_if, query_all, table
+from csr.data.errors import UniqueTaken
 from csr.models.groups import Assignment, Client, Group, GroupClient, GroupEmployee, GroupStatus
 from csr.text import fold, name_key
 
@@ -111,21 +110,14 @@ def add_group_change(
 
 def claim_group(tenant_id: str, group_id: str, request_id: str) -> bool:
     """Make `request_id` the one request applying to the group; False while another one is."""
-    try:
-        table().update_item(
-            Key=_group_key(tenant_id, group_id),
-            UpdateExpression="SET #applying = :r",
-            ConditionExpression="attribute_exists(pk) AND (attribute_not_exists(#applying) OR #applying = :r)",
-            ExpressionAttributeNames={"#applying": "applying"},
-            ExpressionAttributeValues={":r": request_id},
-        )
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-            return False
-        raise DataUnavailable() from exc
-    except BotoCoreError as exc:
-        raise DataUnavailable() from exc
-    return True
+    return call_if(
+        table().update_item,
+        Key=_group_key(tenant_id, group_id),
+        UpdateExpression="SET #applying = :r",
+        ConditionExpression="attribute_exists(pk) AND (attribute_not_exists(#applying) OR #applying = :r)",
+        ExpressionAttributeNames={"#applying": "applying"},
+        ExpressionAttributeValues={":r": request_id},
+    )
 
 
 # --- names ------------------------------------------------------------------------------------------
