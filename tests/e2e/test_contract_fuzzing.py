@@ -30,6 +30,15 @@ ROUTES = sorted((route.method, route.path) for route in api_routes())
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
+def is_retry_safe_refusal(response: Any) -> bool:
+    if response.status_code != 503:
+        return False
+    try:
+        return bool(response.json()["error"]["code"] == "dependency_unavailable")
+    except (ValueError, KeyError, TypeError):
+        return False
+
+
 @lru_cache(maxsize=1)
 def served_schema(url: str) -> Any:
     return schemathesis.openapi.from_url(f"{url}/_local/openapi.json")
@@ -44,6 +53,7 @@ def test_every_answer_is_within_the_contract(server: LocalServer, method: str, p
     operation = served_schema(server.url)[path][method]
     tokens = [server.token(groups, sub="fuzz") for groups in ROLES]
     sent = 0
+    retried: list[str] = []
 
     @given(
         case=operation.as_strategy(generation_mode=GenerationMode.POSITIVE)
@@ -60,11 +70,18 @@ def test_every_answer_is_within_the_contract(server: LocalServer, method: str, p
     def fuzz(case: Any) -> None:
         nonlocal sent
         for token in tokens:
-            case.call_and_validate(
-                base_url=server.url, headers={"Authorization": f"Bearer {token}"}, checks=CHECKS, timeout=60
-            )
+            headers = {"Authorization": f"Bearer {token}"}
+            response = case.call(base_url=server.url, headers=headers, timeout=60)
+            if is_retry_safe_refusal(response):
+                # API.md: a 503 `dependency_unavailable` means "retrying is safe"; a client retries, and the
+                # retry must then stand every check (5xx included) on its own.
+                retried.append(f"{method} {path}")
+                response = case.call(base_url=server.url, headers=headers, timeout=60)
+            case.validate_response(response, checks=CHECKS)
             sent += 1
 
     fuzz()
     # Hypothesis may stop early only when an operation has fewer distinct requests than the budget.
     assert sent >= EXAMPLES_PER_OPERATION * len(ROLES), sent
+    # A retried 503 is the exception, never the rule.
+    assert len(retried) <= sent // 50, retried
