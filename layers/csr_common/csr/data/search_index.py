@@ -243,19 +243,23 @@ def load_cards(tenant_id: str, customer_ids: Iterable[str]) -> list[SearchCard]:
     return [_card(item) for item in found if "ln" in item]
 
 
-def load_profiles(tenant_id: str, customer_ids: Iterable[str]) -> dict[str, Customer]:
-    """The live profiles (status, names, last access) of these customers, without their accounts."""
-    found = batch_get([{"pk": keys.customer_pk(tenant_id, cid), "sk": keys.PROFILE_SK} for cid in customer_ids])
-    return {str(item["customer_id"]): Customer.model_validate({**item, "accounts": []}) for item in found}
-
-
-def load_accounts(tenant_id: str, wanted: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Account]:
-    """The live account items of these (customer id, account number) pairs."""
-    request = [{"pk": keys.customer_pk(tenant_id, cid), "sk": keys.account_sk(number)} for cid, number in wanted]
-    return {
-        (keys.tenant_and_customer(item["pk"])[1], str(item["account_number"])): Account.model_validate(item)
-        for item in batch_get(request)
-    }
+def load_live(
+    tenant_id: str, customer_ids: Iterable[str], rows: Iterable[tuple[str, str]]
+) -> tuple[dict[str, Customer], dict[tuple[str, str], Account]]:
+    """The live profiles of these customers (status, names, last access; without their accounts) and the live
+    account items of these (customer id, account number) rows, in one BatchGetItem of up to 100 keys."""
+    request = [{"pk": keys.customer_pk(tenant_id, cid), "sk": keys.PROFILE_SK} for cid in customer_ids]
+    request += [{"pk": keys.customer_pk(tenant_id, cid), "sk": keys.account_sk(number)} for cid, number in rows]
+    profiles: dict[str, Customer] = {}
+    accounts: dict[tuple[str, str], Account] = {}
+    for item in batch_get(request):
+        if item["sk"] == keys.PROFILE_SK:
+            profiles[str(item["customer_id"])] = Customer.model_validate({**item, "accounts": []})
+        else:
+            accounts[(keys.tenant_and_customer(item["pk"])[1], str(item["account_number"]))] = Account.model_validate(
+                item
+            )
+    return profiles, accounts
 
 
 def district_counts(tenant_id: str) -> list[tuple[str, int]]:

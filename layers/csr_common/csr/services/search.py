@@ -15,11 +15,11 @@ How a page is found (the index is described in csr.data.search_index):
    posting, the card of their search item, one BatchGetItem per 100) yields the service accounts whose
    words hold every piece and whose district is the one asked for, in (last name, first name, customer
    id, account number) order, after the cursor's position.
-4. Live status and fields. The profiles of the next candidates are read with BatchGetItem (100 a call),
-   each row checked again against the live customer (its status among those asked for, its words still
-   matching), until the page and one more row are found; then the page's account items (one more
-   BatchGetItem). With the default status filter this is 2 calls; a status filter that few candidates
-   pass costs one call per 100 candidates it skips.
+4. Live status and fields. The profiles and account items of the first candidates (a page and one more
+   row) are read in one BatchGetItem, each row checked again against the live customer (its status among
+   those asked for, its words still matching). With the default status filter that is the whole page in
+   1 call; a status filter that few candidates pass costs one call per 100 further candidates it skips,
+   and one more for the account items of the rows they add.
 5. The cursor holds the last row's position and the driving piece, so a further page reads that piece's
    postings alone, with no race: it costs at most what the first page did.
 
@@ -49,7 +49,7 @@ MAX_CUSTOMERS = 20_000
 # Postings read by a piece's first Query, and the growth of each further one.
 FIRST_READ = 100
 READ_GROWTH = 4
-# BatchGetItem reads at most 100 keys a call.
+# BatchGetItem reads at most 100 keys a call: the profiles read once a status filter has failed some rows.
 PROFILES_PER_CALL = 100
 
 
@@ -142,30 +142,52 @@ def row_matches(
     )
 
 
+def _batch_end(candidates: list[SortKey], start: int, rows: int, customers: int) -> int:
+    """Where a batch from `start` ends: after whole customers, once it holds `rows` rows or `customers` customers."""
+    end, taken = start, 0
+    while end < len(candidates) and end - start < rows and taken < customers:
+        customer_id = candidates[end][2]
+        taken += 1
+        while end < len(candidates) and candidates[end][2] == customer_id:
+            end += 1  # every row of a customer read goes with it
+    return end
+
+
+def _passing(
+    rows: list[SortKey], profiles: dict[str, Customer], statuses: frozenset[PortalStatus]
+) -> list[tuple[SortKey, Customer]]:
+    return [
+        (row, customer)
+        for row in rows
+        if (customer := profiles.get(row[2])) is not None and customer.portal.status in statuses
+    ]
+
+
 def live_rows(
     tenant_id: str, candidates: list[SortKey], wanted: int, statuses: frozenset[PortalStatus]
-) -> list[tuple[SortKey, Customer]]:
-    """The first `wanted` candidates whose customer's live status is among `statuses`."""
-    kept: list[tuple[SortKey, Customer]] = []
-    start = 0
-    # The first read is sized for a page every candidate passes; once some fail, read full batches.
-    size = min(PROFILES_PER_CALL, wanted)
-    while start < len(candidates) and len(kept) < wanted:
-        batch: list[str] = []
-        end = start
-        while end < len(candidates) and len(batch) < size:
-            if candidates[end][2] not in batch:
-                batch.append(candidates[end][2])
-            end += 1
-        while end < len(candidates) and candidates[end][2] in batch:
-            end += 1  # every row of a customer read goes with it
-        profiles = search_index.load_profiles(tenant_id, batch)
-        for row in candidates[start:end]:
-            customer = profiles.get(row[2])
-            if customer is not None and customer.portal.status in statuses:
-                kept.append((row, customer))
-        start, size = end, PROFILES_PER_CALL
-    return kept[:wanted]
+) -> tuple[list[tuple[SortKey, Customer]], dict[tuple[str, str], Account]]:
+    """The first `wanted` candidates whose customer's live status is among `statuses`, and their account items.
+
+    The first BatchGetItem reads the profiles and the account items of the first `wanted` candidates: with the
+    default status filter that is the whole page in one call. Once some fail the filter, the profiles of further
+    candidates are read 100 a call, and the account items of the rows they add in one more call.
+    """
+    end = _batch_end(candidates, 0, wanted, wanted)
+    first = candidates[:end]
+    profiles, accounts = search_index.load_live(
+        tenant_id, dict.fromkeys(row[2] for row in first), [(row[2], row[3]) for row in first]
+    )
+    kept = _passing(first, profiles, statuses)
+    while end < len(candidates) and len(kept) < wanted:
+        start, end = end, _batch_end(candidates, end, len(candidates), PROFILES_PER_CALL)
+        batch = candidates[start:end]
+        profiles, _ = search_index.load_live(tenant_id, dict.fromkeys(row[2] for row in batch), [])
+        kept += _passing(batch, profiles, statuses)
+    kept = kept[:wanted]
+    missing = [(row[2], row[3]) for row, _ in kept if (row[2], row[3]) not in accounts]
+    if missing:
+        accounts.update(search_index.load_live(tenant_id, [], missing)[1])
+    return kept, accounts
 
 
 def to_row(customer: Customer, account: Account) -> SearchRow:
@@ -212,8 +234,7 @@ def search_customers(
     candidates = candidate_rows(reading.all_cards(tenant_id), pieces, wanted_district)
     if position:
         candidates = [row for row in candidates if row > position[0]]
-    found = live_rows(tenant_id, candidates, limit + 1, statuses)
-    accounts = search_index.load_accounts(tenant_id, [(row[2], row[3]) for row, _ in found])
+    found, accounts = live_rows(tenant_id, candidates, limit + 1, statuses)
     page: list[tuple[SortKey, SearchRow]] = []
     for row, customer in found:
         account = accounts.get((row[2], row[3]))
