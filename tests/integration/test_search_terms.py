@@ -149,7 +149,8 @@ def test_a_status_change_writes_no_index_item_and_search_sees_it(csr: Api) -> No
 
 
 def test_a_selective_status_filter_reads_profiles_in_full_batches(csr: Api, counter: Any) -> None:
-    customers = [add(csr, n) for n in range(1, 8)]
+    # First names that sort as they are added: the locked customer is the last row
+    customers = [add(csr, n, first_name=f"Anne{n}", last_name="Tremblay") for n in range(1, 8)]
     set_portal(customers[-1]["customer_id"], status=PortalStatus.LOCKED)
     with counter.measure() as count:
         found = search(csr, "tremblay", status="locked", limit="2")
