@@ -1,5 +1,6 @@
-"""Cold start: how long each built handler takes to import, beside a bare `import boto3` and beside a minimal
-Powertools handler (resolver + Logger, Tracer, Metrics), in fresh processes (`make bench-coldstart`).
+"""Cold start: how long each built handler takes to import, beside a bare `import boto3`, a minimal Powertools
+handler (resolver + Logger, Tracer, Metrics), and that handler with `import boto3` (what any handler that
+calls AWS imports), in fresh processes (`make bench-coldstart`).
 
 The handlers come from the artifact `make package` builds (its x86_64/3.11 twin, which imports here), with
 boto3 and botocore taken from outside the layer as the Lambda runtime provides them. Each case is imported
@@ -48,7 +49,7 @@ def runtime_dir(root: Path) -> Path:
     """boto3 and what it stands on, from this venv, as the Lambda runtime provides them."""
     runtime = root / "runtime"
     runtime.mkdir()
-    site = Path(__import__("boto3").__file__).parent.parent
+    site = Path(str(__import__("boto3").__file__)).parent.parent
     for name in RUNTIME_PROVIDED:
         if (site / name).exists():
             (runtime / name).symlink_to(site / name)
@@ -79,6 +80,7 @@ def main() -> None:
         cases: dict[str, tuple[list[Path], str]] = {
             "import boto3": ([runtime], "import boto3"),
             "minimal Powertools handler": ([layer, runtime], MINIMAL_POWERTOOLS),
+            "minimal handler + boto3": ([layer, runtime], MINIMAL_POWERTOOLS + "import boto3\n"),
         }
         for function in template.functions():
             folder = built / "functions" / function.code_dir.name
@@ -95,11 +97,13 @@ def main() -> None:
 
 def report(mode: str, medians: dict[str, float], runs: int) -> None:
     boto3_ms, minimal_ms = medians["import boto3"], medians["minimal Powertools handler"]
+    with_boto3_ms = medians["minimal handler + boto3"]
     print(f"\n{mode}: median import time of {runs} fresh processes")
-    print(f"| {'case':<28} | {'ms':>6} | {'/ boto3':>7} | {'/ minimal':>9} |")
-    print(f"|{'-' * 30}|{'-' * 7}:|{'-' * 8}:|{'-' * 10}:|")
+    print(f"| {'case':<28} | {'ms':>6} | {'/ boto3':>7} | {'/ minimal':>9} | {'/ minimal + boto3':>17} |")
+    print(f"|{'-' * 30}|{'-' * 7}:|{'-' * 8}:|{'-' * 10}:|{'-' * 18}:|")
     for name, ms in medians.items():
-        print(f"| {name:<28} | {ms:>6.0f} | {ms / boto3_ms:>7.2f} | {ms / minimal_ms:>9.2f} |")
+        ratios = f"{ms / boto3_ms:>7.2f} | {ms / minimal_ms:>9.2f} | {ms / with_boto3_ms:>17.2f}"
+        print(f"| {name:<28} | {ms:>6.0f} | {ratios} |")
 
 
 if __name__ == "__main__":

@@ -7,10 +7,11 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
 from csr.errors import ForbiddenError, UnauthorizedError
 from csr.i18n import DEFAULT_LANGUAGE, Language, request_language
+from csr.models.base import Model
 
 _TENANT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
@@ -26,7 +27,7 @@ class Role(StrEnum):
 CSR_ROLES = frozenset({Role.CSR, Role.CSR_SUPERVISOR})
 
 
-class Caller(BaseModel):
+class Caller(Model):
     model_config = ConfigDict(frozen=True)
 
     sub: str

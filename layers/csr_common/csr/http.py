@@ -11,7 +11,6 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel
 
 from csr.auth import Caller, Role, caller_from_event, require_role
 from csr.contract import response as error_schema
@@ -29,18 +28,19 @@ from csr.errors import (
     ValidationFailedError,
 )
 from csr.i18n import DEFAULT_LANGUAGE, Language, request_language
+from csr.models.base import Model
 from csr.observability import logger
 from csr.request_body import checked_text
 from csr.settings import require_settings
 
 
-class ErrorDetail(BaseModel):
+class ErrorDetail(Model):
     code: str
     message: str
     details: dict[str, Any]
 
 
-class ErrorBody(BaseModel):
+class ErrorBody(Model):
     error: ErrorDetail
 
 

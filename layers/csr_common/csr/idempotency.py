@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 from csr.auth import Caller
 from csr.errors import ConflictError, DependencyUnavailableError, ValidationFailedError
+from csr.observability import logger
 from csr.settings import get_settings
 
 if TYPE_CHECKING:  # Powertools' idempotency (and boto3 under it) is imported by the first keyed request only
@@ -91,5 +92,7 @@ def run_idempotent(
             "A request with this Idempotency-Key is still being processed.", code="idempotency_in_progress"
         ) from exc
     except IdempotencyPersistenceLayerError as exc:
+        # Which call to the idempotency store failed, and why: the operator's only lead.
+        logger.warning("idempotency store unavailable", exc_info=exc)
         raise DependencyUnavailableError() from exc
     return result

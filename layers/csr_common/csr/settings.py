@@ -9,10 +9,12 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import Field, ValidationError
+
+from csr.models.base import Model
 
 
-class Settings(BaseModel):
+class Settings(Model):
     table_name: str = Field(min_length=1)
     portal_base_url: str = Field(min_length=1)
     email_sender: str = Field(min_length=1)

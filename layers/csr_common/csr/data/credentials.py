@@ -10,15 +10,14 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
-
 from csr import clock
 from csr.data import keys
 from csr.data.due import Kind
 from csr.data.dynamo import Transaction, call, expiring, table
+from csr.models.base import Model
 
 
-class RecoveryCode(BaseModel):
+class RecoveryCode(Model):
     code_hash: str
     expires_at: str
     created_by: str
@@ -26,14 +25,14 @@ class RecoveryCode(BaseModel):
     failed_attempts: int
 
 
-class ResetPointer(BaseModel):
+class ResetPointer(Model):
     """The customer's current reset token (its hash), so that a new link can supersede the old one."""
 
     token_hash: str
     expires_at: str
 
 
-class ResetToken(BaseModel):
+class ResetToken(Model):
     customer_id: str
     expires_at: str
 

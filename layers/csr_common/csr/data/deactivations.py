@@ -14,21 +14,22 @@ from datetime import datetime
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from csr.data import keys
 from csr.data.activity import TYPE_INDEX, time_key
 from csr.data.dynamo import Transaction, query_all
 from csr.models.activity import Actor
+from csr.models.base import Model
 
 
-class DeactivationMarker(BaseModel):
+class DeactivationMarker(Model):
     started_at: str
     actor: Actor  # the CSR who deactivated: later parts record their entries in that CSR's name
     cancelled: set[str] = Field(default_factory=set)  # payment ids cancelled by the parts written so far
 
 
-class InterruptedDeactivation(BaseModel):
+class InterruptedDeactivation(Model):
     tenant_id: str
     customer_id: str
     started_at: str

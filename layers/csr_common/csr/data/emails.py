@@ -6,12 +6,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from pydantic import BaseModel
-
 from csr import clock
 from csr.data import keys
 from csr.data.dynamo import Transaction, call, table
 from csr.data.errors import ConditionFailed
+from csr.models.base import Model
 
 # Long enough for every delivery, bounce and complaint event SES publishes about a message.
 MESSAGE_RECORD_TTL = timedelta(days=30)
@@ -19,7 +18,7 @@ MESSAGE_RECORD_TTL = timedelta(days=30)
 MARKER_TTL = timedelta(days=30)
 
 
-class SentMessage(BaseModel):
+class SentMessage(Model):
     tenant_id: str
     customer_id: str
     kind: str = ""

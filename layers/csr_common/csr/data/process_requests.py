@@ -11,12 +11,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
-from pydantic import BaseModel
 
 from csr import clock
 from csr.data import due, keys
 from csr.data.dynamo import Transaction, call, table
 from csr.data.errors import ConditionFailed
+from csr.models.base import Model
 from csr.models.groups import ProcessRequest, RequestStatus
 
 
@@ -129,7 +129,7 @@ def add_request_end(
 # --- the cleanup job's watch over pending requests ----------------------------------------------------
 
 
-class Watch(BaseModel):
+class Watch(Model):
     """What the cleanup job saw of a pending request when it last looked: how often it has queued it
     again with no progress between, and how far the request had got."""
 

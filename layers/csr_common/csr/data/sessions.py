@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel
-
 from csr.data import keys
 from csr.data.due import Kind
 from csr.data.dynamo import Transaction, call, expiring, table
+from csr.models.base import Model
 
 
-class StoredSession(BaseModel):
+class StoredSession(Model):
     customer_id: str
     csr_id: str
     csr_email: str

@@ -5,8 +5,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StrictBool, StringConstraints
+from pydantic import Field, StrictBool, StringConstraints
 
+from csr.models.base import Model
 from csr.models.common import RequestModel
 from csr.models.customers import Payment, PortalStatus
 
@@ -30,11 +31,11 @@ class DeactivateRequest(RequestModel):
     acknowledge_pending_payments: StrictBool = False
 
 
-class PortalStatusResponse(BaseModel):
+class PortalStatusResponse(Model):
     portal_status: PortalStatus
 
 
-class DeactivateResponse(BaseModel):
+class DeactivateResponse(Model):
     portal_status: Literal[PortalStatus.PERMANENT_LOCK] = PortalStatus.PERMANENT_LOCK
     cancelled_payments: list[Payment]
 
@@ -51,5 +52,5 @@ class LoginRequest(RequestModel):
     password: LoginPassword
 
 
-class LoginResponse(BaseModel):
+class LoginResponse(Model):
     customer_id: str

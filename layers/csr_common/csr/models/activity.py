@@ -6,7 +6,9 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import Field, field_validator
+
+from csr.models.base import Model
 
 
 class ActivityType(StrEnum):
@@ -33,7 +35,7 @@ class ActivityType(StrEnum):
     EMAIL_COMPLAINED = "email_complained"
 
 
-class Actor(BaseModel):
+class Actor(Model):
     kind: Literal["customer", "csr", "system"]
     id: str
     # A CSR's email from the token, so that an auditor sees who did it; null for customers and the system.
@@ -52,7 +54,7 @@ class Actor(BaseModel):
         return cls(kind="customer", id=customer_id)
 
 
-class ActivityEntry(BaseModel):
+class ActivityEntry(Model):
     """One line of the log. Never holds a password, token, code or full email address."""
 
     at: str
@@ -78,7 +80,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-class ActivityPage(BaseModel):
+class ActivityPage(Model):
     """A page of the log, newest first; `total` counts every entry the filter matches, on every page."""
 
     items: list[ActivityEntry]
@@ -89,27 +91,27 @@ class ActivityPage(BaseModel):
 # --- SES events (configuration-set event publishing, delivered by EventBridge) ---------------------------
 
 
-class SesMail(BaseModel):
+class SesMail(Model):
     message_id: str = Field(alias="messageId", min_length=1, max_length=256)
     destination: list[str] = Field(default_factory=list)
 
 
-class SesBounce(BaseModel):
+class SesBounce(Model):
     bounce_type: str = Field(alias="bounceType")
     bounce_sub_type: str = Field(alias="bounceSubType", default="")
     timestamp: str | None = None
 
 
-class SesComplaint(BaseModel):
+class SesComplaint(Model):
     complaint_feedback_type: str | None = Field(alias="complaintFeedbackType", default=None)
     timestamp: str | None = None
 
 
-class SesDelivery(BaseModel):
+class SesDelivery(Model):
     timestamp: str | None = None
 
 
-class SesEventDetail(BaseModel):
+class SesEventDetail(Model):
     """The `detail` of an "Email Delivered / Bounced / Complaint Received" event; other fields are ignored."""
 
     event_type: Literal["Delivery", "Bounce", "Complaint"] = Field(alias="eventType")
@@ -119,7 +121,7 @@ class SesEventDetail(BaseModel):
     complaint: SesComplaint | None = None
 
 
-class SesEvent(BaseModel):
+class SesEvent(Model):
     """The EventBridge envelope around an SES event."""
 
     id: str

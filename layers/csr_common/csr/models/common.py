@@ -5,7 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Self
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
+
+from csr.models.base import Model
 
 ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 
@@ -53,7 +55,7 @@ def _has_lone_surrogate(value: Any) -> bool:
     return False
 
 
-class RequestModel(BaseModel):
+class RequestModel(Model):
     """A request body. It refuses unknown fields (a typo must not be silently ignored), text that is not
     valid Unicode (a lone surrogate escaped in JSON), and an explicit null for the fields in `not_null`
     (fields that may be left out, but not cleared)."""

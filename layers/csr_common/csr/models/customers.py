@@ -7,10 +7,11 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, Field, PlainSerializer, StrictBool
+from pydantic import BeforeValidator, Field, PlainSerializer, StrictBool
 
 from csr import clock
 from csr.i18n import DEFAULT_LANGUAGE, Language
+from csr.models.base import Model
 from csr.models.common import (
     Address,
     Currency,
@@ -136,7 +137,7 @@ class PaymentFeed(RequestModel):
 # --- stored records ---------------------------------------------------------------------------
 
 
-class PortalState(BaseModel):
+class PortalState(Model):
     status: PortalStatus
     last_access_at: str | None = None
     failed_login_count: int = 0
@@ -150,7 +151,7 @@ class PortalState(BaseModel):
         return self.status is not PortalStatus.UNENROLLED
 
 
-class Account(BaseModel):
+class Account(Model):
     account_number: str
     service_address: str
     billing_address: str
@@ -160,7 +161,7 @@ class Account(BaseModel):
     paperless: bool = False
 
 
-class Customer(BaseModel):
+class Customer(Model):
     """One customer as stored: the profile item and its account items."""
 
     customer_id: str
@@ -178,7 +179,7 @@ class Customer(BaseModel):
     version: int = 0
 
 
-class Payment(BaseModel):
+class Payment(Model):
     payment_id: str
     account_number: str
     amount: MoneyOut
@@ -190,7 +191,7 @@ class Payment(BaseModel):
 # --- responses -------------------------------------------------------------------------------
 
 
-class PortalView(BaseModel):
+class PortalView(Model):
     status: PortalStatus
     enrolled: bool
     last_access_at: str | None
@@ -200,12 +201,12 @@ class PortalView(BaseModel):
     locked_at: str | None
 
 
-class RecoveryCodeSummary(BaseModel):
+class RecoveryCodeSummary(Model):
     active: bool
     expires_at: str | None
 
 
-class CustomerView(BaseModel):
+class CustomerView(Model):
     customer_id: str
     person_id: str
     first_name: str
@@ -219,31 +220,31 @@ class CustomerView(BaseModel):
     recovery_code: RecoveryCodeSummary
 
 
-class PaymentList(BaseModel):
+class PaymentList(Model):
     items: list[Payment]
     next_cursor: str | None = None
 
 
-class ImpersonationStarted(BaseModel):
+class ImpersonationStarted(Model):
     session_token: str
     expires_at: str
     read_only: Literal[True] = True
     portal_url: str
 
 
-class ImpersonatingCsr(BaseModel):
+class ImpersonatingCsr(Model):
     id: str
     email: str
 
 
-class ImpersonationSession(BaseModel):
+class ImpersonationSession(Model):
     customer_id: str
     read_only: Literal[True] = True
     expires_at: str
     csr: ImpersonatingCsr
 
 
-class EnrollmentSent(BaseModel):
+class EnrollmentSent(Model):
     portal_status: Literal[PortalStatus.ENROLLED] = PortalStatus.ENROLLED
     sent_to: str = Field(description="The address on record, masked; the set-password link went there.")
     expires_at: str

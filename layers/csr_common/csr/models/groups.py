@@ -6,10 +6,11 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, BeforeValidator, Field, model_validator
+from pydantic import BeforeValidator, Field, model_validator
 
 from csr import clock
 from csr.errors import ValidationFailedError
+from csr.models.base import Model
 from csr.models.common import Email, Name, RequestModel, UpstreamId
 
 
@@ -127,7 +128,7 @@ class UpdateGroupRequest(_Confirmed):
         return self
 
 
-class Assignment(BaseModel):
+class Assignment(Model):
     employee_id: UpstreamId
     role: GroupRole
 
@@ -146,7 +147,7 @@ class AssignEmployeesRequest(_Confirmed):
         return self
 
 
-class Relationship(BaseModel):
+class Relationship(Model):
     status: RelationshipStatus
     expires_at: UtcTime
 
@@ -167,16 +168,16 @@ class EmployeeFeed(RequestModel):
 # --- responses --------------------------------------------------------------------------------------
 
 
-class GroupAccepted(BaseModel):
+class GroupAccepted(Model):
     group_id: str
     request_id: str
 
 
-class RequestAccepted(BaseModel):
+class RequestAccepted(Model):
     request_id: str
 
 
-class GroupSummary(BaseModel):
+class GroupSummary(Model):
     group_id: str
     name: str
     status: GroupStatus
@@ -185,23 +186,23 @@ class GroupSummary(BaseModel):
     created_at: str
 
 
-class GroupList(BaseModel):
+class GroupList(Model):
     items: list[GroupSummary]
     next_cursor: str | None
 
 
-class GroupClient(BaseModel):
+class GroupClient(Model):
     client_id: str
     name: str
 
 
-class GroupEmployee(BaseModel):
+class GroupEmployee(Model):
     employee_id: str
     name: str
     role: GroupRole
 
 
-class GroupView(BaseModel):
+class GroupView(Model):
     group_id: str
     name: str
     status: GroupStatus
@@ -209,19 +210,19 @@ class GroupView(BaseModel):
     employees: list[GroupEmployee]
 
 
-class AvailableClient(BaseModel):
+class AvailableClient(Model):
     client_id: str
     name: str
     business_number: str
     relationship_expires_at: str
 
 
-class AvailableClientList(BaseModel):
+class AvailableClientList(Model):
     items: list[AvailableClient]
     next_cursor: str | None
 
 
-class ProcessRequestView(BaseModel):
+class ProcessRequestView(Model):
     request_id: str
     operation: Operation
     group_id: str
@@ -235,7 +236,7 @@ class ProcessRequestView(BaseModel):
     error: str | None
 
 
-class ProcessRequestList(BaseModel):
+class ProcessRequestList(Model):
     items: list[ProcessRequestView]
     next_cursor: str | None
 
@@ -243,7 +244,7 @@ class ProcessRequestList(BaseModel):
 # --- stored -----------------------------------------------------------------------------------------
 
 
-class Group(BaseModel):
+class Group(Model):
     group_id: str
     name: str
     status: GroupStatus
@@ -254,7 +255,7 @@ class Group(BaseModel):
     applying: str | None = None
 
 
-class Client(BaseModel):
+class Client(Model):
     client_id: str
     name: str
     business_number: str
@@ -264,7 +265,7 @@ class Client(BaseModel):
     group_id: str | None = None
 
 
-class Employee(BaseModel):
+class Employee(Model):
     employee_id: str
     name: str
     email: str

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from csr.models.base import Model
 from csr.models.common import Email, RequestModel
 
 # Lengths are checked by the service (422 `weak_password`, or the one 400 of a failed redemption), not
@@ -22,18 +23,18 @@ class RecoveryRequest(RequestModel):
     new_password: str = Field(description=NEW_PASSWORD_DESCRIPTION)
 
 
-class ResetLinkSent(BaseModel):
+class ResetLinkSent(Model):
     sent_to: str = Field(description="The address on record, masked.")
     expires_at: str
 
 
-class RecoveryCodeIssued(BaseModel):
+class RecoveryCodeIssued(Model):
     code: str = Field(description="Grouped for reading aloud, e.g. 4821-0937-55. Shown once, never stored.")
     expires_at: str
     instructions: list[str]
 
 
-class RecoveryCodeStatus(BaseModel):
+class RecoveryCodeStatus(Model):
     active: bool
     expires_at: str | None
     created_by: str | None

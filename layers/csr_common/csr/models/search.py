@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, StringConstraints
+from pydantic import StringConstraints
 
+from csr.models.base import Model
 from csr.models.customers import PortalStatus
 
 SearchText = Annotated[str, StringConstraints(min_length=2, max_length=100)]
@@ -14,7 +15,7 @@ SearchText = Annotated[str, StringConstraints(min_length=2, max_length=100)]
 DEFAULT_STATUSES = frozenset(status for status in PortalStatus if status is not PortalStatus.HIDDEN)
 
 
-class SearchRow(BaseModel):
+class SearchRow(Model):
     """One service account of a matching customer."""
 
     customer_id: str
@@ -30,17 +31,17 @@ class SearchRow(BaseModel):
     last_access_at: str | None
 
 
-class SearchPage(BaseModel):
+class SearchPage(Model):
     items: list[SearchRow]
     next_cursor: str | None
 
 
-class DistrictCount(BaseModel):
+class DistrictCount(Model):
     district: str
     customers: int
 
 
-class DistrictList(BaseModel):
+class DistrictList(Model):
     """The tenant's districts (as first written), by folded name, each with its number of customers."""
 
     items: list[DistrictCount]
