@@ -113,9 +113,10 @@ def index_page(
     tenant_id: str, by_number: bool, text: str, after: str | None, limit: int
 ) -> tuple[list[str], str | None]:
     """Ids of clients whose folded name (or business number) starts with `text`, in that order, from the
-    position `after`; and the position of the last one read when more may follow (opaque to callers)."""
+    position `after`; and the position of the last one read when more may follow (opaque to callers).
+    Past keys.KEY_TEXT_BYTES of `text`, it finds those whose name starts alike there: the caller checks."""
     pk = keys.client_index_pk(tenant_id)
-    prefix = (keys.CLIENT_NUMBER_PREFIX if by_number else keys.CLIENT_NAME_PREFIX) + fold(text)
+    prefix = (keys.CLIENT_NUMBER_PREFIX if by_number else keys.CLIENT_NAME_PREFIX) + keys.key_prefix(fold(text))
     query: dict[str, Any] = {
         "KeyConditionExpression": Key("pk").eq(pk) & Key("sk").begins_with(prefix),
         "Limit": limit,

@@ -28,7 +28,7 @@ def _group_key(tenant_id: str, group_id: str) -> dict[str, str]:
 
 
 def _listing(tenant_id: str, group_id: str, name: str) -> dict[str, str]:
-    return {"gsi1pk": keys.groups_by_name_pk(tenant_id), "gsi1sk": f"{name_key(name)}#{group_id}"}
+    return {"gsi1pk": keys.groups_by_name_pk(tenant_id), "gsi1sk": keys.name_order_sk(name_key(name), group_id)}
 
 
 def add_group_create(tx: Transaction, tenant_id: str, group: Group) -> None:
@@ -157,7 +157,7 @@ def add_membership_claim(
             "request_id": request_id,
             "name": client.name,
             "gsi1pk": keys.group_members_pk(tenant_id, group_id),
-            "gsi1sk": f"{fold(client.name)}#{client.client_id}",
+            "gsi1sk": keys.name_order_sk(fold(client.name), client.client_id),
         },
         condition="attribute_not_exists(pk)",
         error=error,

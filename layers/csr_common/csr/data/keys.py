@@ -3,6 +3,28 @@ build reaches another tenant's items."""
 
 from __future__ import annotations
 
+import hashlib
+
+# DynamoDB bounds a sort key to 1,024 bytes and a partition key to 2,048. Folding can make text much longer
+# than typed (`㌀`, one character, folds to `アパート`, 12 bytes of UTF-8), so folded text a user typed goes
+# into a key through `key_text`, and what a `begins_with` looks for through `key_prefix`.
+KEY_TEXT_BYTES = 900  # with a 33-character digest and an id of up to 64, still under 1,024
+
+
+def key_text(text: str) -> str:
+    """`text` as it goes into a key: unchanged up to KEY_TEXT_BYTES bytes of UTF-8; past that, cut there (at a
+    character) and followed by a digest of the whole, so that keys stay unique and still sort by their start."""
+    encoded = text.encode()
+    if len(encoded) <= KEY_TEXT_BYTES:
+        return text
+    return f"{encoded[:KEY_TEXT_BYTES].decode(errors='ignore')}~{hashlib.sha256(encoded).hexdigest()[:32]}"
+
+
+def key_prefix(text: str) -> str:
+    """What `begins_with` looks for to find the key_text of every text that starts with `text`: `text` itself
+    up to KEY_TEXT_BYTES bytes, its cut beyond (then the caller checks the whole text of what it finds)."""
+    return text.encode()[:KEY_TEXT_BYTES].decode(errors="ignore")
+
 
 def customer_pk(tenant_id: str, customer_id: str) -> str:
     return f"T#{tenant_id}#C#{customer_id}"
@@ -58,7 +80,7 @@ def search_pk(tenant_id: str, word: str) -> str:
 
 def search_sk(word: str, customer_id: str) -> str:
     """One posting per (word, customer), carrying the customer's search card (csr.data.search_index)."""
-    return f"{word}#{customer_id}"
+    return f"{key_text(word)}#{customer_id}"
 
 
 def district_pk(tenant_id: str) -> str:
@@ -127,7 +149,7 @@ def groups_by_name_pk(tenant_id: str) -> str:
 
 def group_name_guard_pk(tenant_id: str, folded_name: str) -> str:
     """Takes a group name for good (sk UNIQUE_SK): active and deleted groups keep their names."""
-    return f"T#{tenant_id}#GNAME#{folded_name}"
+    return f"T#{tenant_id}#GNAME#{key_text(folded_name)}"
 
 
 def client_pk(tenant_id: str, client_id: str) -> str:
@@ -150,7 +172,12 @@ CLIENT_NUMBER_PREFIX = "B#"
 
 
 def client_index_sk(prefix: str, folded: str, client_id: str) -> str:
-    return f"{prefix}{folded}#{client_id}"
+    return f"{prefix}{key_text(folded)}#{client_id}"
+
+
+def name_order_sk(folded_name: str, item_id: str) -> str:
+    """A GSI sort key that lists groups, or a group's clients, by folded name."""
+    return f"{key_text(folded_name)}#{item_id}"
 
 
 def employee_pk(tenant_id: str, employee_id: str) -> str:

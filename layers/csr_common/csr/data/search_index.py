@@ -221,7 +221,8 @@ class PostingPage:
 def read_postings(tenant_id: str, piece: str, resume: dict[str, str] | None, limit: int) -> PostingPage:
     """At most `limit` postings of the words starting with `piece` (folded, non-empty), one Query."""
     kwargs: dict[str, Any] = {
-        "KeyConditionExpression": Key("pk").eq(keys.search_pk(tenant_id, piece)) & Key("sk").begins_with(piece),
+        "KeyConditionExpression": Key("pk").eq(keys.search_pk(tenant_id, piece))
+        & Key("sk").begins_with(keys.key_prefix(piece)),
         "Limit": limit,
         "ConsistentRead": True,
     }

@@ -238,7 +238,9 @@ def available_clients(caller: Caller, q: str | None, limit: int, cursor: str | N
             # A client its name already found is not listed again under its business number.
             if by_number and client and fold(client.name).startswith(fold(q or "")):
                 continue
-            if client and rules.available_for(client, None, moment):
+            # The index matches a very long name by its first bytes only (csr.data.keys.key_prefix).
+            named = by_number or fold(client.name).startswith(fold(q or "")) if client else False
+            if client and named and rules.available_for(client, None, moment):
                 items.append(
                     AvailableClient(
                         client_id=cid,
