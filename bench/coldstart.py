@@ -3,7 +3,10 @@ handler (resolver + Logger, Tracer, Metrics), and that handler with `import boto
 calls AWS imports), in fresh processes (`make bench-coldstart`).
 
 The handlers come from the artifact `make package` builds (its x86_64/3.11 twin, which imports here), with
-boto3 and botocore taken from outside the layer as the Lambda runtime provides them. Each case is imported
+boto3 and botocore taken from outside the layer as the Lambda runtime provides them. Python runs with `-B`:
+in Lambda the layer lies in read-only /opt, so a cold start uses the bytecode the layer ships and compiles
+the rest, every time; two more cases import from a copy of the layer without its bytecode, as it shipped
+before the layer's Makefile compiled it. Each case is imported
 `--runs` times, the cases interleaved so that the machine's noise falls on all of them alike; medians and
 ratios are printed for two settings: tracing off (POWERTOOLS_TRACE_DISABLED, as locally) and tracing on (as
 template.yaml deploys: `Tracing: Active`, which imports and patches with the X-Ray SDK).
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -39,6 +43,8 @@ def ping() -> dict:
 def lambda_handler(event, context):
     return app.resolve(event, context)
 """
+# The handler also imported from the layer without bytecode: the one with the most routes.
+NO_BYTECODE_CASE = "CustomersFunction"
 MODES = {
     "tracing off": {"POWERTOOLS_TRACE_DISABLED": "true"},
     "tracing on": {"POWERTOOLS_TRACE_DISABLED": "false", "LAMBDA_TASK_ROOT": "/var/task"},
@@ -62,7 +68,7 @@ def import_seconds(paths: list[Path], code: str, env: dict[str, str]) -> float:
         f"exec(compile({code!r}, 'case', 'exec')); print(time.perf_counter() - t)"
     )
     result = subprocess.run(
-        [sys.executable, "-I", "-S", "-c", timed], capture_output=True, text=True, env=env, check=False
+        [sys.executable, "-I", "-S", "-B", "-c", timed], capture_output=True, text=True, env=env, check=False
     )
     if result.returncode:
         raise RuntimeError(result.stderr[-2000:])
@@ -77,14 +83,23 @@ def main() -> None:
         root = Path(scratch)
         built = package.build("x86_64", f"{sys.version_info.major}.{sys.version_info.minor}", root / "dist")
         layer, runtime = built / "layer" / "python", runtime_dir(root)
+        bare = root / "no-bytecode"
+        shutil.copytree(layer, bare, ignore=shutil.ignore_patterns("__pycache__"))
         cases: dict[str, tuple[list[Path], str]] = {
             "import boto3": ([runtime], "import boto3"),
             "minimal Powertools handler": ([layer, runtime], MINIMAL_POWERTOOLS),
             "minimal handler + boto3": ([layer, runtime], MINIMAL_POWERTOOLS + "import boto3\n"),
         }
+        no_bytecode = {"minimal handler, no bytecode": ([bare, runtime], MINIMAL_POWERTOOLS)}
         for function in template.functions():
             folder = built / "functions" / function.code_dir.name
             cases[function.logical_id] = ([folder, layer, runtime], f"import {function.module}")
+            if function.logical_id == NO_BYTECODE_CASE:
+                no_bytecode[f"{function.logical_id}, no bytecode"] = (
+                    [folder, bare, runtime],
+                    f"import {function.module}",
+                )
+        cases.update(no_bytecode)
         for mode, overrides in MODES.items():
             env = {"PATH": os.environ["PATH"], **function_environment(), **overrides}
             env["AWS_LAMBDA_FUNCTION_NAME"] = "bench"
@@ -99,11 +114,11 @@ def report(mode: str, medians: dict[str, float], runs: int) -> None:
     boto3_ms, minimal_ms = medians["import boto3"], medians["minimal Powertools handler"]
     with_boto3_ms = medians["minimal handler + boto3"]
     print(f"\n{mode}: median import time of {runs} fresh processes")
-    print(f"| {'case':<28} | {'ms':>6} | {'/ boto3':>7} | {'/ minimal':>9} | {'/ minimal + boto3':>17} |")
-    print(f"|{'-' * 30}|{'-' * 7}:|{'-' * 8}:|{'-' * 10}:|{'-' * 18}:|")
+    print(f"| {'case':<32} | {'ms':>6} | {'/ boto3':>7} | {'/ minimal':>9} | {'/ minimal + boto3':>17} |")
+    print(f"|{'-' * 34}|{'-' * 7}:|{'-' * 8}:|{'-' * 10}:|{'-' * 18}:|")
     for name, ms in medians.items():
         ratios = f"{ms / boto3_ms:>7.2f} | {ms / minimal_ms:>9.2f} | {ms / with_boto3_ms:>17.2f}"
-        print(f"| {name:<28} | {ms:>6.0f} | {ratios} |")
+        print(f"| {name:<32} | {ms:>6.0f} | {ratios} |")
 
 
 if __name__ == "__main__":

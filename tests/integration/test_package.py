@@ -35,6 +35,25 @@ def test_arm64_layer_ships_only_aarch64_cpython313_extensions(builds: dict[str, 
         assert "cpython-313-aarch64" in so.name or "abi3" in so.name, so
 
 
+def _bytecode_tags(layer: Path) -> set[str]:
+    return {pyc.name.split(".")[-2] for pyc in layer.rglob("*.pyc")}
+
+
+def test_layer_ships_bytecode_for_its_runtime_that_no_timestamp_makes_stale(builds: dict[str, Path]) -> None:
+    # In Lambda the layer is in read-only /opt: bytecode it does not ship is compiled on every cold start.
+    layer = builds["x86_64"] / "layer" / "python"
+    sources = list(layer.rglob("*.py"))
+    assert len(sources) > 500
+    for source in sources:
+        pyc = source.parent / "__pycache__" / f"{source.stem}.{sys.implementation.cache_tag}.pyc"
+        assert pyc.exists(), source
+        # PEP 552: flags 0b01, checked against no source (so the zip's timestamps never make it stale)
+        assert int.from_bytes(pyc.read_bytes()[4:8], "little") == 0b01, pyc
+    assert _bytecode_tags(layer) == {sys.implementation.cache_tag}
+    # The runtime's layer carries bytecode of its own Python only, where the build found one
+    assert _bytecode_tags(builds["arm64"] / "layer" / "python") <= {"cpython-313"}
+
+
 def test_artifact_holds_every_function_and_the_shared_package(builds: dict[str, Path]) -> None:
     root = builds["arm64"]
     assert (root / "layer.zip").stat().st_size > 0
