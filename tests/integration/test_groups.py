@@ -401,6 +401,22 @@ def test_a_queue_failure_answers_503_and_leaves_nothing_pending(api: Api) -> Non
     create_group(api, "Unqueued", ids)
 
 
+def test_a_rename_back_that_cannot_be_queued_keeps_the_former_name_taken(api: Api) -> None:
+    ids = put_clients(api, 2)
+    group_id, _ = create_group(api, "Alpha", ids[:1])
+    deliver()
+    assert bam(api).call("PATCH", f"/groups/{group_id}", {"name": "Beta", "confirmation": "CONFIRM"})[0] == 202
+    deliver()
+    unavailable = Fault("sqs", "SendMessage", lambda operation: aws_error("ServiceUnavailable", operation, 503))
+    with injected(unavailable):
+        status, error, _ = bam(api).call("PATCH", f"/groups/{group_id}", {"name": "Alpha", "confirmation": "CONFIRM"})
+    assert (status, error["error"]["code"]) == (503, "dependency_unavailable")
+    # Alpha was this group's name: it stays taken for good, the failed request notwithstanding
+    status, error, _ = bam(api).call("POST", "/groups", {"name": "ALPHA", "client_ids": ids[1:]})
+    assert (status, error["error"]["code"]) == (409, "name_taken")
+    assert bam(api).call("GET", f"/groups/{group_id}")[1]["name"] == "Beta"
+
+
 def test_a_request_for_a_group_deleted_meanwhile_fails_with_a_reason(api: Api) -> None:
     ids = put_clients(api, 2)
     group_id, _ = create_group(api, "Short lived", ids[:1])

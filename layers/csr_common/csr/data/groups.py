@@ -133,8 +133,15 @@ def add_name_claim(tx: Transaction, tenant_id: str, name: str, group_id: str) ->
     )
 
 
+def holds_name(tenant_id: str, name: str, group_id: str) -> bool:
+    """The group took `name` before (it is, or was, the group's name: taken for good)."""
+    key = {"pk": keys.group_name_guard_pk(tenant_id, name_key(name)), "sk": keys.UNIQUE_SK}
+    item = call(table().get_item, Key=key, ConsistentRead=True).get("Item")
+    return item is not None and item.get("group_id") == group_id
+
+
 def add_name_release(tx: Transaction, tenant_id: str, name: str, group_id: str) -> None:
-    """Only for a group that never existed (its creation failed or could not be queued)."""
+    """Only for a name claimed by a request never accepted (its creation or change could not be queued)."""
     tx.delete(
         {"pk": keys.group_name_guard_pk(tenant_id, name_key(name)), "sk": keys.UNIQUE_SK},
         condition="group_id = :g",

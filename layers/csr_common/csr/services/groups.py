@@ -42,7 +42,7 @@ from csr.models.groups import (
     require_confirmation,
 )
 from csr.rules import groups as rules
-from csr.text import fold, name_key
+from csr.text import fold
 
 SYSTEM = "system"
 
@@ -137,9 +137,10 @@ def update_group(caller: Caller, group_id: str, body: UpdateGroupRequest) -> Req
     tx, undo = Transaction(), Transaction()
     if body.name is not None:
         # Taken now, for good: the name is this group's whether or not the rest of the request succeeds,
-        # but not if the request cannot be queued (it was never accepted).
+        # but not if the request cannot be queued (it was never accepted), unless the group held it before.
+        held = group_store.holds_name(caller.tenant_id, body.name, group_id)
         group_store.add_name_claim(tx, caller.tenant_id, body.name, group_id)
-        if name_key(body.name) != name_key(group.name):
+        if not held:
             group_store.add_name_release(undo, caller.tenant_id, body.name, group_id)
     submit(caller.tenant_id, request, tx, undo)
     return RequestAccepted(request_id=request.request_id)
