@@ -431,14 +431,20 @@ def banner(url: str, authorizer: LocalAuthorizer, summary: SeedSummary, started:
 def quiet_unless_verbose() -> None:
     """Unless VERBOSE=1, the terminal shows the banner and one line per request, nothing else: no handler
     logs below ERROR, and no CloudWatch EMF blobs (Powertools prints a full metric set to stdout once it
-    holds 100 values, even with metrics disabled, which the seed alone does many times over)."""
+    holds 100 values, even with metrics disabled, which the seed alone does many times over). With
+    LOG_FILE=<path>, the handlers' logs (every level) and metrics go to that file instead."""
     if os.environ.get("VERBOSE") == "1":
         return
     from csr.observability import logger
 
+    kept = os.environ.get("LOG_FILE")
+    sys.stdout = open(kept or os.devnull, "a")  # noqa: SIM115 - for the life of the process
+    handler = logger.registered_handler
+    if kept and isinstance(handler, logging.StreamHandler):
+        handler.setStream(sys.stdout)
+        return
     os.environ["POWERTOOLS_LOG_LEVEL"] = "ERROR"
     logger.setLevel(logging.ERROR)
-    sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - for the life of the process
 
 
 def say(text: str) -> None:

@@ -6,13 +6,14 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import shutil
 import subprocess
 import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import pytest
 import requests
@@ -31,7 +32,7 @@ class LocalServer:
     customer_id: str
     customer_email: str
     stderr: Path
-    stdout: Path  # the request lines and the handlers' logs (VERBOSE=1)
+    handler_log: Path  # what the handlers logged (LOG_FILE), the terminal staying as `make serve` shows it
 
     def banner_token(self, name: str) -> str:
         match = re.search(rf"^  {name}:\s+(\S+)$", self.banner, re.MULTILINE)
@@ -46,8 +47,8 @@ class LocalServer:
         return token
 
     def log_of(self, request_id: str) -> list[str]:
-        """What the server printed about one request: its request line and its handlers' log records."""
-        return [line for line in self.stdout.read_text(errors="replace").splitlines() if request_id in line]
+        """What the handlers logged while serving one request (its id is their correlation id)."""
+        return [line for line in self.handler_log.read_text(errors="replace").splitlines() if request_id in line]
 
     def call(self, method: str, path: str, token: str | None = None, **kwargs: Any) -> requests.Response:
         headers = dict(kwargs.pop("headers", {}))
@@ -58,24 +59,17 @@ class LocalServer:
         return response
 
 
-def _keep(stream: IO[str], path: Path) -> None:
-    with path.open("w") as kept:
-        for line in stream:
-            kept.write(line)
-            kept.flush()
-
-
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
     jwt_secret = secrets.token_urlsafe(32)
     logs = tmp_path_factory.mktemp("local_server")
-    stderr, stdout = logs / "stderr.log", logs / "stdout.log"
+    stderr, handler_log = logs / "stderr.log", logs / "handlers.log"
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "layers" / "csr_common")]),
         "LOCAL_JWT_SECRET": jwt_secret,
         "PASSWORD_HASH_LOG2_N": "10",
-        "VERBOSE": "1",
+        "LOG_FILE": str(handler_log),
     }
     with stderr.open("w") as err:
         process = subprocess.Popen(
@@ -98,13 +92,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
     banner = "\n".join(lines)
     assert lines, stderr.read_text()
     assert lines[-1].startswith("Serving until"), banner + "\n" + stderr.read_text()
-    # Keep reading what the handlers log, so that a full pipe never blocks the server, and keep it for
-    # a test that needs to say why an answer was what it was.
-    threading.Thread(target=_keep, args=(process.stdout, stdout), daemon=True).start()
+    # Keep reading the terminal's output, so that a full pipe never blocks the server.
+    threading.Thread(target=shutil.copyfileobj, args=(process.stdout, open(os.devnull, "w")), daemon=True).start()  # noqa: SIM115
     url = re.search(r"on (http://\S+)", banner)
     customer = re.search(r"^Demo customer: (\S+) (\S+)$", banner, re.MULTILINE)
     assert url, banner
     assert customer, banner
-    yield LocalServer(url.group(1), banner, jwt_secret, customer.group(1), customer.group(2), stderr, stdout)
+    yield LocalServer(url.group(1), banner, jwt_secret, customer.group(1), customer.group(2), stderr, handler_log)
     process.terminate()
     process.wait(timeout=30)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import time
 
@@ -36,3 +37,10 @@ def test_each_request_is_one_readable_line_with_its_request_id(server: LocalServ
     assert re.fullmatch(rf"\d\d:\d\d:\d\d GET /customers/\{{customer_id\}} 200 \d+ ms {re.escape(request_id)}", line), (
         line
     )
+
+
+def test_with_log_file_the_handlers_logs_go_there_and_the_terminal_stays_quiet(server: LocalServer) -> None:
+    # The fixture runs the server with LOG_FILE: the seed's group requests were logged there, at INFO
+    records = [json.loads(line) for line in server.handler_log.read_text().splitlines() if line.startswith("{")]
+    assert any(record.get("message") == "process request" for record in records), records[:3]
+    assert not any(line.lstrip().startswith("{") for line in server.banner.splitlines())
