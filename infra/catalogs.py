@@ -2,9 +2,10 @@
 
 A message id is the English text of: a string marked `N_(...)`; the first argument of a call to an
 `ApiError` class (the message it raises with); the `message` of every `ApiError` class; the message of
-a `Refusal` (the portal-status table's 409s). This updates each `messages.po` (a new id gets an empty
-translation to fill in, an id the code no longer has is dropped) and compiles it to the `messages.mo`
-that `csr.i18n` reads in Lambda (only the standard library's gettext there, no Babel).
+a `Refusal` (the portal-status table's 409s); the message of a `field_error` (an entry of
+`details.fields`). This updates each `messages.po` (a new id gets an empty translation to fill in, an id
+the code no longer has is dropped) and compiles it to the `messages.mo` that `csr.i18n` reads in Lambda
+(only the standard library's gettext there, no Babel).
 
     python -m infra.catalogs
 """
@@ -46,7 +47,7 @@ def _called_name(node: ast.Call) -> str:
 def message_ids() -> set[str]:
     classes = _error_classes()
     # The position of the message among each marker's positional arguments.
-    positions = {"N_": 0, "Refusal": 1} | {cls.__name__: 0 for cls in classes}
+    positions = {"N_": 0, "Refusal": 1, "field_error": 1} | {cls.__name__: 0 for cls in classes}
     ids = {cls.message for cls in classes}
     for path in sorted(PACKAGE_DIR.rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(), str(path))):

@@ -79,6 +79,39 @@ def test_validation_error_and_conflict_messages_are_translated(csr: Api) -> None
     assert message_of(answer) == "Le compte du portail n’est pas verrouillé."  # noqa: RUF001
 
 
+@pytest.mark.parametrize(
+    ("language", "too_long", "required", "unknown_status"),
+    [
+        ("en", "Must be at most 100 characters.", "Required.", "Unknown value(s): gone. Allowed: "),
+        ("fr", "Doit compter au plus 100 caractères.", "Obligatoire.", "Valeur(s) inconnue(s) : gone. Permises : "),
+        (
+            "es",
+            "Debe tener como máximo 100 caracteres.",
+            "Obligatorio.",
+            "Valor(es) desconocido(s): gone. Permitidos: ",
+        ),
+    ],
+)
+def test_field_messages_are_in_the_readers_language(
+    csr: Api, language: str, too_long: str, required: str, unknown_status: str
+) -> None:
+    body = {key: value for key, value in new_customer_body(8).items() if key != "email"}
+    status, answer, _ = csr.call(
+        "POST", "/customers", {**body, "first_name": "x" * 101}, headers={"Accept-Language": language}
+    )
+    assert status == 422
+    fields = {f["field"]: f["message"] for f in answer["error"]["details"]["fields"]}
+    assert fields == {"first_name": too_long, "email": required}
+    status, answer, _ = csr.call(
+        "GET", "/customers", query={"q": "jean", "status": "gone"}, headers={"Accept-Language": language}
+    )
+    assert status == 422
+    [field] = answer["error"]["details"]["fields"]
+    assert field["field"] == "status"
+    assert field["message"].startswith(unknown_status)
+    assert "enrolled" in field["message"]
+
+
 def test_message_placeholders_are_filled_in_every_language(csr: Api) -> None:
     customer = create_customer(csr)
     body = {"accounts": [{"account_number": "ACC-404", "nickname": "Chalet"}]}

@@ -23,7 +23,18 @@ class ApiError(Exception):
 
     def body(self, language: Language = DEFAULT_LANGUAGE) -> dict[str, Any]:
         message = translate(self.message, language, self.details)
-        return {"error": {"code": self.code, "message": message, "details": self.details}}
+        details = dict(self.details)
+        if "fields" in details:
+            details["fields"] = [
+                {"field": item["field"], "message": translate(item["message"], language, item.get("values"))}
+                for item in details["fields"]
+            ]
+        return {"error": {"code": self.code, "message": message, "details": details}}
+
+
+def field_error(field: str, message: str, **values: Any) -> dict[str, Any]:
+    """One entry of `details.fields`: its message is a message id too, its placeholders filled from `values`."""
+    return {"field": field, "message": message, "values": values}
 
 
 class MalformedRequestError(ApiError):

@@ -26,9 +26,11 @@ from csr.errors import (
     MalformedRequestError,
     NotFoundError,
     ValidationFailedError,
+    field_error,
 )
 from csr.i18n import DEFAULT_LANGUAGE, Language, request_language
 from csr.models.base import Model
+from csr.models.common import FIELD_MESSAGES
 from csr.observability import logger
 from csr.request_body import checked_text
 from csr.settings import require_settings
@@ -70,11 +72,19 @@ def _validation_error(exc: RequestValidationError) -> ApiError:
     if any(err.get("loc", ("",))[0] == "path" for err in errors):
         # An id of the wrong shape is answered like an unknown id: never reveal what exists.
         return NotFoundError()
-    fields = [
-        {"field": ".".join(str(part) for part in err.get("loc", ())[1:]) or "body", "message": err.get("msg", "")}
-        for err in errors
-    ]
-    return ValidationFailedError(fields=fields)
+    return ValidationFailedError(fields=[_field_error(err) for err in errors])
+
+
+def _field_error(err: Mapping[str, Any]) -> dict[str, Any]:
+    """pydantic's error as an entry of `details.fields`, in words the reader's language has."""
+    location = ".".join(str(part) for part in err.get("loc", ())[1:]) or "body"
+    context = err.get("ctx") or {}
+    if err.get("type") == "value_error" and "error" in context:
+        return field_error(location, str(context["error"]))
+    template = FIELD_MESSAGES.get(str(err.get("type")))
+    if template is None:
+        return field_error(location, str(err.get("msg", "")))
+    return field_error(location, template, **{name: str(value) for name, value in context.items()})
 
 
 def _refuse_body_where_none_is_taken(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[Any]:
@@ -87,7 +97,7 @@ def _refuse_body_where_none_is_taken(app: APIGatewayRestResolver, next_middlewar
             json.loads(text)
         except ValueError as exc:
             raise MalformedRequestError() from exc
-        raise ValidationFailedError(fields=[{"field": "body", "message": "This request takes no body."}])
+        raise ValidationFailedError(fields=[field_error("body", "This request takes no body.")])
     return next_middleware(app)
 
 

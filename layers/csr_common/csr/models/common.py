@@ -6,8 +6,58 @@ from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
+from pydantic_core import PydanticCustomError
 
+from csr.i18n import N_
 from csr.models.base import Model
+
+# What `details.fields` says of a field pydantic refuses, by error type: message ids, translated like every
+# message, filled from the error's context (csr.http). A type not here keeps pydantic's English text; a
+# validator's own ValueError text is a message id (marked N_), and `not_null` is this module's own type.
+_NUMBER, _OBJECT = N_("Must be a number."), N_("Must be an object.")
+_ONE_OF, _DATE, _TIME = (
+    N_("Must be one of: {expected}."),
+    N_("Must be a date (YYYY-MM-DD)."),
+    N_("Must be an ISO 8601 time."),
+)
+FIELD_MESSAGES: dict[str, str] = {
+    "missing": N_("Required."),
+    "extra_forbidden": N_("Not a field of this request."),
+    "string_type": N_("Must be text."),
+    "string_too_short": N_("Must be at least {min_length} characters."),
+    "string_too_long": N_("Must be at most {max_length} characters."),
+    "string_pattern_mismatch": N_("Not in the expected format."),
+    "bool_type": N_("Must be true or false."),
+    "int_type": N_("Must be a whole number."),
+    "int_parsing": N_("Must be a whole number."),
+    "int_from_float": N_("Must be a whole number."),
+    "decimal_type": _NUMBER,
+    "decimal_parsing": _NUMBER,
+    "float_type": _NUMBER,
+    "float_parsing": _NUMBER,
+    "decimal_max_digits": N_("Must have at most {max_digits} digits."),
+    "decimal_max_places": N_("Must have at most {decimal_places} decimal places."),
+    "greater_than": N_("Must be greater than {gt}."),
+    "greater_than_equal": N_("Must be at least {ge}."),
+    "less_than": N_("Must be less than {lt}."),
+    "less_than_equal": N_("Must be at most {le}."),
+    "list_type": N_("Must be a list."),
+    "too_short": N_("Must hold at least {min_length} items."),
+    "too_long": N_("Must hold at most {max_length} items."),
+    "dict_type": _OBJECT,
+    "model_type": _OBJECT,
+    "model_attributes_type": _OBJECT,
+    "enum": _ONE_OF,
+    "literal_error": _ONE_OF,
+    "date_type": _DATE,
+    "date_parsing": _DATE,
+    "date_from_datetime_parsing": _DATE,
+    "date_from_datetime_inexact": _DATE,
+    "datetime_type": _TIME,
+    "datetime_parsing": _TIME,
+    "datetime_from_date_parsing": _TIME,
+    "not_null": N_("May not be null: {fields}."),
+}
 
 ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 
@@ -32,7 +82,7 @@ Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 def _json_number(value: Any) -> Any:
     """Money arrives as a JSON number: "12.50" (a string) or true (a bool) is refused, not coerced."""
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
-        raise ValueError("must be a JSON number")
+        raise ValueError(N_("Must be a JSON number."))
     return value
 
 
@@ -67,14 +117,14 @@ class RequestModel(Model):
     @classmethod
     def _valid_unicode(cls, data: Any) -> Any:
         if _has_lone_surrogate(data):
-            raise ValueError("text must be valid Unicode")
+            raise ValueError(N_("Text must be valid Unicode."))
         return data
 
     @model_validator(mode="after")
     def _no_null_where_refused(self) -> Self:
         nulls = sorted(name for name in self.not_null & self.model_fields_set if getattr(self, name) is None)
         if nulls:
-            raise ValueError(f"may not be null: {', '.join(nulls)}")
+            raise PydanticCustomError("not_null", FIELD_MESSAGES["not_null"], {"fields": ", ".join(nulls)})
         return self
 
 

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, PlainSerializer, StrictBool
 
 from csr import clock
-from csr.i18n import DEFAULT_LANGUAGE, Language
+from csr.i18n import DEFAULT_LANGUAGE, N_, Language
 from csr.models.base import Model
 from csr.models.common import (
     Address,
@@ -61,13 +61,13 @@ def _schedule_time(value: Any) -> str:
     """A date (`2026-12-01`) stays a date; a date-time becomes UTC with milliseconds (no offset means UTC),
     so that payments sort soonest first as text."""
     if not isinstance(value, str) or len(value) > 40:
-        raise ValueError("must be an ISO 8601 date or date-time")
+        raise ValueError(N_("Must be an ISO 8601 date or date and time."))
     try:
         if len(value) == 10:
             return date.fromisoformat(value).isoformat()
         moment = datetime.fromisoformat(value)
     except ValueError as exc:
-        raise ValueError("must be an ISO 8601 date or date-time") from exc
+        raise ValueError(N_("Must be an ISO 8601 date or date and time.")) from exc
     return clock.iso(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, TypeVar
 
 from pydantic import StringConstraints
 
-from csr.errors import ValidationFailedError
+from csr.errors import ValidationFailedError, field_error
 from csr.models.customers import PaymentStatus
 
 E = TypeVar("E", bound=StrEnum)
@@ -25,7 +25,14 @@ def parse_comma_list(raw: str | None, kind: type[E], field: str) -> frozenset[E]
     unknown = sorted(value for value in values if value not in allowed)
     if unknown or not values:
         raise ValidationFailedError(
-            fields=[{"field": field, "message": f"Unknown value(s) {unknown}; allowed: {sorted(allowed)}."}]
+            fields=[
+                field_error(
+                    field,
+                    "Unknown value(s): {unknown}. Allowed: {allowed}.",
+                    unknown=", ".join(unknown) or "(none)",
+                    allowed=", ".join(sorted(allowed)),
+                )
+            ]
         )
     return frozenset(kind(value) for value in values)
 

@@ -10,6 +10,7 @@ from pydantic import BeforeValidator, Field, model_validator
 
 from csr import clock
 from csr.errors import ValidationFailedError
+from csr.i18n import N_
 from csr.models.base import Model
 from csr.models.common import Email, Name, RequestModel, UpstreamId
 
@@ -34,9 +35,9 @@ def _utc_time(value: Any) -> Any:
         try:
             moment = clock.parse_iso(value)
         except ValueError as exc:
-            raise ValueError("must be an ISO 8601 time") from exc
+            raise ValueError(N_("Must be an ISO 8601 time.")) from exc
         return clock.iso(moment)
-    raise ValueError("must be an ISO 8601 time")
+    raise ValueError(N_("Must be an ISO 8601 time."))
 
 
 UtcTime = Annotated[str, BeforeValidator(_utc_time)]
@@ -122,9 +123,9 @@ class UpdateGroupRequest(_Confirmed):
     @model_validator(mode="after")
     def _changes_something(self) -> UpdateGroupRequest:
         if not (self.add_client_ids or self.remove_client_ids or self.name):
-            raise ValueError("name, add_client_ids or remove_client_ids must change something")
+            raise ValueError(N_("Change the name, add clients or remove clients."))
         if set(self.add_client_ids or ()) & set(self.remove_client_ids or ()):
-            raise ValueError("a client cannot be both added and removed")
+            raise ValueError(N_("A client cannot be both added and removed."))
         return self
 
 
@@ -143,7 +144,7 @@ class AssignEmployeesRequest(_Confirmed):
     def _each_employee_once(self) -> AssignEmployeesRequest:
         ids = [assignment.employee_id for assignment in self.assignments]
         if len(ids) != len(set(ids)):
-            raise ValueError("an employee appears twice")
+            raise ValueError(N_("An employee appears twice."))
         return self
 
 

@@ -9,7 +9,7 @@ from csr.auth import Caller
 from csr.data import activity, customers, payments, sessions
 from csr.data.credentials import RecoveryCode
 from csr.data.dynamo import Transaction
-from csr.errors import ConflictError, NotFoundError, ValidationFailedError
+from csr.errors import ConflictError, NotFoundError, ValidationFailedError, field_error
 from csr.ids import new_id, new_token, token_hash
 from csr.models.activity import ActivityType, Actor
 from csr.models.customers import (
@@ -69,7 +69,7 @@ def create_customer(caller: Caller, request: CreateCustomerRequest) -> CustomerV
     )
     numbers = [account.account_number for account in customer.accounts]
     if len(set(numbers)) != len(numbers):
-        raise ValidationFailedError(fields=[{"field": "accounts", "message": "Account numbers must be distinct."}])
+        raise ValidationFailedError(fields=[field_error("accounts", "Account numbers must be distinct.")])
     created = entry(
         moment,
         ActivityType.CUSTOMER_CREATED,
@@ -92,7 +92,7 @@ def update_customer(caller: Caller, customer_id: str, request: UpdateCustomerReq
         raise ValidationFailedError(
             "The login email cannot be changed here.",
             code="login_id_immutable",
-            fields=[{"field": "email", "message": "The login email is not changeable."}],
+            fields=[field_error("email", "The login email is not changeable.")],
         )
     found = load_customer(caller, customer_id)
     before = found.customer

@@ -36,7 +36,7 @@ from csr.auth import Caller
 from csr.cursor import decode_cursor, encode_cursor
 from csr.data import search_index
 from csr.data.search_index import SearchCard
-from csr.errors import InvalidCursorError, ValidationFailedError
+from csr.errors import InvalidCursorError, ValidationFailedError, field_error
 from csr.models.customers import Account, Customer, PortalStatus
 from csr.models.filters import parse_comma_list
 from csr.models.search import DEFAULT_STATUSES, DistrictCount, DistrictList, SearchPage, SearchRow
@@ -224,7 +224,7 @@ def search_customers(
     tenant_id = caller.tenant_id
     pieces = query_pieces(q)
     if not pieces:
-        raise ValidationFailedError(fields=[{"field": "q", "message": "Type at least one word to search for."}])
+        raise ValidationFailedError(fields=[field_error("q", "Type at least one word to search for.")])
     statuses = parse_comma_list(status, PortalStatus, "status") or DEFAULT_STATUSES
     wanted_district = district_key(district) if district is not None else None
     # What the cursor is bound to: the normalised query, so `Jean  TREMBLAY` and `tremblay jean` share one.
