@@ -13,7 +13,7 @@ from typing import Any
 from csr import clock
 from csr.data import keys
 from csr.data.due import Kind
-from csr.data.dynamo import Transaction, call, expiring, table
+from csr.data.dynamo import Transaction, expiring, get
 from csr.models.base import Model
 
 
@@ -90,7 +90,7 @@ def add_reset_link(
 
 
 def reset_token(tenant_id: str, token_hash: str) -> ResetToken | None:
-    item = call(table().get_item, Key=_token_key(tenant_id, token_hash), ConsistentRead=True).get("Item")
+    item = get(_token_key(tenant_id, token_hash))
     return ResetToken.model_validate(item) if item else None
 
 

@@ -11,7 +11,7 @@ from boto3.dynamodb.conditions import Key
 from csr.data import credentials, deactivations, keys, search_index
 from csr.data.credentials import RecoveryCode, ResetPointer
 from csr.data.deactivations import DeactivationMarker
-from csr.data.dynamo import Transaction, call, query_all, table
+from csr.data.dynamo import Transaction, get, query_all
 from csr.data.errors import UniqueTaken
 from csr.models.customers import Account, Customer, PortalStatus
 
@@ -61,7 +61,7 @@ def customer_id_by_account(tenant_id: str, account_number: str) -> str | None:
 
 
 def _guarded_customer_id(pk: str) -> str | None:
-    item = call(table().get_item, Key={"pk": pk, "sk": keys.UNIQUE_SK}, ConsistentRead=True).get("Item")
+    item = get({"pk": pk, "sk": keys.UNIQUE_SK})
     return str(item["customer_id"]) if item else None
 
 

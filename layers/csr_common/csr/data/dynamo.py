@@ -179,6 +179,12 @@ def call(operation: Callable[..., dict[str, Any]], **kwargs: Any) -> dict[str, A
         raise DataUnavailable() from exc
 
 
+def get(key: dict[str, str]) -> dict[str, Any] | None:
+    """The item at `key` (a consistent read), or None."""
+    item: dict[str, Any] | None = call(table().get_item, Key=key, ConsistentRead=True).get("Item")
+    return item
+
+
 def batch_get(keys: list[dict[str, str]]) -> list[dict[str, Any]]:
     """BatchGetItem in chunks of 100, retrying unprocessed keys."""
     name = get_settings().table_name

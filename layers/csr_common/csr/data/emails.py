@@ -8,7 +8,7 @@ from typing import Any
 
 from csr import clock
 from csr.data import keys
-from csr.data.dynamo import Transaction, call, table
+from csr.data.dynamo import Transaction, call, get, table
 from csr.data.errors import ConditionFailed
 from csr.models.base import Model
 
@@ -55,7 +55,7 @@ def record_message(message_id: str, *, tenant_id: str, customer_id: str, kind: s
 
 def sent_message(message_id: str) -> SentMessage | None:
     key = {"pk": keys.email_message_pk(message_id), "sk": keys.UNIQUE_SK}
-    item = call(table().get_item, Key=key, ConsistentRead=True).get("Item")
+    item = get(key)
     return SentMessage.model_validate(item) if item else None
 
 

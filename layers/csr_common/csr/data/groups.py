@@ -15,7 +15,7 @@ from boto3.dynamodb.conditions import Key
 from csr.data import keys
 from csr.data.batch_write import batch_write
 from csr.data.clients import membership_key
-from csr.data.dynamo import Transaction, batch_get, call, call_if, query_all, table
+from csr.data.dynamo import Transaction, batch_get, call, call_if, get, query_all, table
 from csr.data.errors import UniqueTaken
 from csr.models.groups import Assignment, Client, Group, GroupClient, GroupEmployee, GroupStatus
 from csr.text import fold, name_key
@@ -46,7 +46,7 @@ def add_group_delete(tx: Transaction, tenant_id: str, group_id: str) -> None:
 
 
 def load_group(tenant_id: str, group_id: str) -> Group | None:
-    item = call(table().get_item, Key=_group_key(tenant_id, group_id), ConsistentRead=True).get("Item")
+    item = get(_group_key(tenant_id, group_id))
     return Group.model_validate(item) if item else None
 
 
@@ -123,10 +123,14 @@ def claim_group(tenant_id: str, group_id: str, request_id: str) -> bool:
 # --- names ------------------------------------------------------------------------------------------
 
 
+def _name_guard_key(tenant_id: str, name: str) -> dict[str, str]:
+    return {"pk": keys.group_name_guard_pk(tenant_id, name_key(name)), "sk": keys.UNIQUE_SK}
+
+
 def add_name_claim(tx: Transaction, tenant_id: str, name: str, group_id: str) -> None:
     """Take `name` for the group (case- and accent-insensitively); a name already the group's own is fine."""
     tx.put(
-        {"pk": keys.group_name_guard_pk(tenant_id, name_key(name)), "sk": keys.UNIQUE_SK, "group_id": group_id},
+        {**_name_guard_key(tenant_id, name), "group_id": group_id},
         condition="attribute_not_exists(pk) OR group_id = :g",
         values={":g": group_id},
         error=lambda: UniqueTaken("name", name),
@@ -135,15 +139,14 @@ def add_name_claim(tx: Transaction, tenant_id: str, name: str, group_id: str) ->
 
 def holds_name(tenant_id: str, name: str, group_id: str) -> bool:
     """The group took `name` before (it is, or was, the group's name: taken for good)."""
-    key = {"pk": keys.group_name_guard_pk(tenant_id, name_key(name)), "sk": keys.UNIQUE_SK}
-    item = call(table().get_item, Key=key, ConsistentRead=True).get("Item")
+    item = get(_name_guard_key(tenant_id, name))
     return item is not None and item.get("group_id") == group_id
 
 
 def add_name_release(tx: Transaction, tenant_id: str, name: str, group_id: str) -> None:
     """Only for a name claimed by a request never accepted (its creation or change could not be queued)."""
     tx.delete(
-        {"pk": keys.group_name_guard_pk(tenant_id, name_key(name)), "sk": keys.UNIQUE_SK},
+        _name_guard_key(tenant_id, name),
         condition="group_id = :g",
         values={":g": group_id},
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from boto3.dynamodb.conditions import Key
 
 from csr.data import keys
-from csr.data.dynamo import Transaction, call, query_all, table
+from csr.data.dynamo import Transaction, get, query_all
 from csr.models.customers import Payment, PaymentStatus
 
 
@@ -32,7 +32,7 @@ def payments(tenant_id: str, customer_id: str, statuses: frozenset[PaymentStatus
 
 def holder(tenant_id: str, payment_id: str) -> str | None:
     """The customer who holds the payment, if billing sent it before."""
-    item = call(table().get_item, Key=_guard_key(tenant_id, payment_id), ConsistentRead=True).get("Item")
+    item = get(_guard_key(tenant_id, payment_id))
     return str(item["customer_id"]) if item else None
 
 

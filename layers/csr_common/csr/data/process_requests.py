@@ -14,7 +14,7 @@ from boto3.dynamodb.conditions import Key
 
 from csr import clock
 from csr.data import due, keys
-from csr.data.dynamo import Transaction, call, table
+from csr.data.dynamo import Transaction, call, get, table
 from csr.data.errors import ConditionFailed
 from csr.models.base import Model
 from csr.models.groups import ProcessRequest, RequestStatus
@@ -62,7 +62,7 @@ def add_request_delete(tx: Transaction, tenant_id: str, request_id: str) -> None
 
 
 def load_request(tenant_id: str, request_id: str) -> ProcessRequest | None:
-    item = call(table().get_item, Key=_key(tenant_id, request_id), ConsistentRead=True).get("Item")
+    item = get(_key(tenant_id, request_id))
     return ProcessRequest.model_validate(item) if item else None
 
 
@@ -138,7 +138,7 @@ class Watch(Model):
 
 
 def load_watched(tenant_id: str, request_id: str) -> tuple[ProcessRequest, Watch] | None:
-    item = call(table().get_item, Key=_key(tenant_id, request_id), ConsistentRead=True).get("Item")
+    item = get(_key(tenant_id, request_id))
     return (ProcessRequest.model_validate(item), Watch.model_validate(item)) if item else None
 
 

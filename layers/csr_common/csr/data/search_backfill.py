@@ -21,7 +21,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Attr
 
 from csr.data import customers, keys
-from csr.data.dynamo import Transaction, call, table
+from csr.data.dynamo import Transaction, call, get, table
 from csr.data.errors import ConditionFailed
 from csr.data.search_index import add_search_item_update, card_to_store, posting_key, postings, search_item_key
 from csr.models.customers import Customer
@@ -40,7 +40,7 @@ class Progress:
 
 
 def read_progress() -> Progress:
-    item = call(table().get_item, Key=PROGRESS_KEY, ConsistentRead=True).get("Item")
+    item = get(PROGRESS_KEY)
     if item is None:
         return Progress()
     return Progress(resume=item.get("resume"), customers=int(item["customers"]), finished=bool(item["finished"]))
@@ -91,8 +91,7 @@ def _put_postings(tenant_id: str, customer: Customer) -> None:
 def _update_search_item(tenant_id: str, customer: Customer) -> None:
     """Store the card the postings point to, and count the customer in the districts its search item
     lacks: one transaction, conditioned on the search item's version."""
-    item = call(table().get_item, Key=search_item_key(tenant_id, customer.customer_id), ConsistentRead=True)
-    stored = item.get("Item") or {}
+    stored = get(search_item_key(tenant_id, customer.customer_id)) or {}
     gained = districts_of(customer) - set(stored.get("counted", set()))
     tx = Transaction()
     add_search_item_update(tx, tenant_id, customer, card_to_store(customer), gained, version=int(stored.get("v", 0)))

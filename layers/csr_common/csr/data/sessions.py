@@ -6,7 +6,7 @@ from datetime import datetime
 
 from csr.data import keys
 from csr.data.due import Kind
-from csr.data.dynamo import Transaction, call, expiring, table
+from csr.data.dynamo import Transaction, expiring, get
 from csr.models.base import Model
 
 
@@ -34,5 +34,5 @@ def add_session(
 
 
 def session(tenant_id: str, token_hash: str) -> StoredSession | None:
-    item = call(table().get_item, Key=_key(tenant_id, token_hash), ConsistentRead=True).get("Item")
+    item = get(_key(tenant_id, token_hash))
     return StoredSession.model_validate(item) if item else None

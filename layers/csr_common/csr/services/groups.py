@@ -231,17 +231,17 @@ def available_clients(caller: Caller, q: str | None, limit: int, cursor: str | N
     stored = position.get("after")
     after: str | None = stored if isinstance(stored, str) else None
     items: list[AvailableClient] = []
+    prefix = fold(q or "")
     while True:
         ids, last = client_store.index_page(caller.tenant_id, by_number, q or "", after, limit)
         found = client_store.load_clients(caller.tenant_id, ids)
         for cid in ids:
             client = found.get(cid)
-            # A client its name already found is not listed again under its business number.
-            if by_number and client and fold(client.name).startswith(fold(q or "")):
-                continue
-            # The index matches a very long name by its first bytes only (csr.data.keys.key_prefix).
-            named = by_number or fold(client.name).startswith(fold(q or "")) if client else False
-            if client and named and rules.available_for(client, None, moment):
+            named = client is not None and fold(client.name).startswith(prefix)
+            # By name, the name is checked (the index matches a very long one by its first bytes only,
+            # csr.data.keys.key_prefix); by business number, a client its name already found is not listed again.
+            wanted = not named if by_number else named
+            if client and wanted and rules.available_for(client, None, moment):
                 items.append(
                     AvailableClient(
                         client_id=cid,
