@@ -11,7 +11,9 @@ sends another; the reverse order would need a compensating delete that can itsel
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 
 from csr import clock, email
 from csr.auth import Caller
@@ -19,7 +21,9 @@ from csr.data import activity, credentials, emails
 from csr.data import customers as customer_store
 from csr.data.customers import CustomerPartition
 from csr.data.dynamo import Transaction
+from csr.email import EmailContent
 from csr.errors import ConflictError
+from csr.i18n import Language
 from csr.ids import new_token, token_hash
 from csr.models.activity import ActivityEntry, ActivityType, Actor
 from csr.models.customers import EnrollmentSent, PortalState
@@ -50,14 +54,24 @@ def _link_sent(caller: Caller, moment: datetime, sent_to: str, expires: datetime
     )
 
 
+def _email_link(
+    found: CustomerPartition,
+    compose: Callable[[str, str, Language], EmailContent],
+    store: Callable[[str, datetime, str, str], None],
+) -> tuple[str, datetime]:
+    """Email the customer a new link written by `compose`, then `store` it (token hash, expiry, message id,
+    masked address; again on a concurrent change): where it went, masked, and when it expires."""
+    token, link, expires = _new_link()
+    message_id = email.send(found.customer.email, compose(link, clock.iso(expires), found.customer.language))
+    sent_to = mask_email(found.customer.email)
+    retry_on_conflict(lambda: store(token_hash(token), expires, message_id, sent_to))
+    return sent_to, expires
+
+
 def send_reset_link(caller: Caller, customer_id: str) -> ResetLinkSent:
     found = load_customer(caller, customer_id)
     require_issuable(found.customer.portal.status)
-    token, link, expires = _new_link()
-    content = email.reset_link_email(link, clock.iso(expires), found.customer.language)
-    message_id = email.send(found.customer.email, content)
-    sent_to = mask_email(found.customer.email)
-    retry_on_conflict(lambda: _store(caller, customer_id, token_hash(token), expires, message_id, sent_to))
+    sent_to, expires = _email_link(found, email.reset_link_email, partial(_store, caller, customer_id))
     return ResetLinkSent(sent_to=sent_to, expires_at=clock.iso(expires))
 
 
@@ -92,11 +106,7 @@ def enroll(caller: Caller, customer_id: str) -> EnrollmentSent:
     the token, the email's record and both entries are one transaction."""
     found = load_customer(caller, customer_id)
     _enrolled(found, clock.now())
-    token, link, expires = _new_link()
-    content = email.enrollment_email(link, clock.iso(expires), found.customer.language)
-    message_id = email.send(found.customer.email, content)
-    sent_to = mask_email(found.customer.email)
-    retry_on_conflict(lambda: _store_enrollment(caller, customer_id, token_hash(token), expires, message_id, sent_to))
+    sent_to, expires = _email_link(found, email.enrollment_email, partial(_store_enrollment, caller, customer_id))
     return EnrollmentSent(sent_to=sent_to, expires_at=clock.iso(expires))
 
 
