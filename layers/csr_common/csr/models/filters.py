@@ -8,6 +8,7 @@ from typing import Annotated, TypeVar
 from pydantic import StringConstraints
 
 from csr.errors import ValidationFailedError, field_error
+from csr.i18n import N_
 from csr.models.customers import PaymentStatus
 
 E = TypeVar("E", bound=StrEnum)
@@ -24,15 +25,12 @@ def parse_comma_list(raw: str | None, kind: type[E], field: str) -> frozenset[E]
     allowed = {member.value for member in kind}
     unknown = sorted(value for value in values if value not in allowed)
     if unknown or not values:
+        # An empty list names no value: it says what to give instead.
+        message = (
+            N_("Unknown value(s): {unknown}. Allowed: {allowed}.") if unknown else N_("Give one or more of: {allowed}.")
+        )
         raise ValidationFailedError(
-            fields=[
-                field_error(
-                    field,
-                    "Unknown value(s): {unknown}. Allowed: {allowed}.",
-                    unknown=", ".join(unknown) or "(none)",
-                    allowed=", ".join(sorted(allowed)),
-                )
-            ]
+            fields=[field_error(field, message, unknown=", ".join(unknown), allowed=", ".join(sorted(allowed)))]
         )
     return frozenset(kind(value) for value in values)
 
