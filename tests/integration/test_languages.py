@@ -119,6 +119,20 @@ def test_field_messages_are_in_the_readers_language(
     assert "{" not in field["message"]
 
 
+@pytest.mark.parametrize(
+    ("language", "too_short"),
+    [
+        ("en", "Must have at least 2 character(s)."),
+        ("fr", "Doit compter au moins 2 caractère(s)."),
+        ("es", "Debe tener al menos 2 carácter(es)."),
+    ],
+)
+def test_a_too_short_field_says_its_minimum(csr: Api, language: str, too_short: str) -> None:
+    status, answer, _ = csr.call("GET", "/customers", query={"q": "j"}, headers={"Accept-Language": language})
+    assert status == 422
+    assert answer["error"]["details"]["fields"] == [{"field": "q", "message": too_short}]
+
+
 def test_message_placeholders_are_filled_in_every_language(csr: Api) -> None:
     customer = create_customer(csr)
     body = {"accounts": [{"account_number": "ACC-404", "nickname": "Chalet"}]}

@@ -24,7 +24,7 @@ FIELD_MESSAGES: dict[str, str] = {
     "missing": N_("Required."),
     "extra_forbidden": N_("Not a field of this request."),
     "string_type": N_("Must be text."),
-    "string_too_short": N_("Must be at least {min_length} characters."),
+    "string_too_short": N_("Must have at least {min_length} character(s)."),
     "string_too_long": N_("Must be at most {max_length} characters."),
     "string_pattern_mismatch": N_("Not in the expected format."),
     "bool_type": N_("Must be true or false."),
