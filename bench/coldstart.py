@@ -6,7 +6,8 @@ The handlers come from the artifact `make package` builds (its x86_64/3.11 twin,
 boto3 and botocore taken from outside the layer as the Lambda runtime provides them. Python runs with `-B`:
 in Lambda the layer lies in read-only /opt, so a cold start uses the bytecode the layer ships and compiles
 the rest, every time; two more cases import from a copy of the layer without its bytecode, as it shipped
-before the layer's Makefile compiled it. Each case is imported
+before the layer's Makefile compiled it, and one imports a handler with the garbage collector left on
+throughout, as before `csr.init_phase` turned it off for the init phase. Each case is imported
 `--runs` times, the cases interleaved so that the machine's noise falls on all of them alike; medians and
 ratios are printed for two settings: tracing off (POWERTOOLS_TRACE_DISABLED, as locally) and tracing on (as
 template.yaml deploys: `Tracing: Active`, which imports and patches with the X-Ray SDK).
@@ -43,8 +44,10 @@ def ping() -> dict:
 def lambda_handler(event, context):
     return app.resolve(event, context)
 """
-# The handler also imported from the layer without bytecode: the one with the most routes.
-NO_BYTECODE_CASE = "CustomersFunction"
+# The handler also imported from the layer without bytecode, and with the collector on: the one with the most
+# routes.
+BEFORE_CASE = "CustomersFunction"
+COLLECTOR_ON = "import gc\ngc.disable = gc.freeze = lambda: None\n"
 MODES = {
     "tracing off": {"POWERTOOLS_TRACE_DISABLED": "true"},
     "tracing on": {"POWERTOOLS_TRACE_DISABLED": "false", "LAMBDA_TASK_ROOT": "/var/task"},
@@ -90,16 +93,17 @@ def main() -> None:
             "minimal Powertools handler": ([layer, runtime], MINIMAL_POWERTOOLS),
             "minimal handler + boto3": ([layer, runtime], MINIMAL_POWERTOOLS + "import boto3\n"),
         }
-        no_bytecode = {"minimal handler, no bytecode": ([bare, runtime], MINIMAL_POWERTOOLS)}
+        before = {"minimal handler, no bytecode": ([bare, runtime], MINIMAL_POWERTOOLS)}
         for function in template.functions():
             folder = built / "functions" / function.code_dir.name
             cases[function.logical_id] = ([folder, layer, runtime], f"import {function.module}")
-            if function.logical_id == NO_BYTECODE_CASE:
-                no_bytecode[f"{function.logical_id}, no bytecode"] = (
-                    [folder, bare, runtime],
-                    f"import {function.module}",
+            if function.logical_id == BEFORE_CASE:
+                before[f"{function.logical_id}, no bytecode"] = ([folder, bare, runtime], f"import {function.module}")
+                before[f"{function.logical_id}, collector on"] = (
+                    [folder, layer, runtime],
+                    COLLECTOR_ON + f"import {function.module}",
                 )
-        cases.update(no_bytecode)
+        cases.update(before)
         for mode, overrides in MODES.items():
             env = {"PATH": os.environ["PATH"], **function_environment(), **overrides}
             env["AWS_LAMBDA_FUNCTION_NAME"] = "bench"

@@ -1,5 +1,7 @@
 """Activity log: a customer's entries, newest first, filtered by type, paged or all at once (View All)."""
 
+import csr.init_phase
+
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
@@ -28,6 +30,7 @@ def handle_list_activity(
     return list_activity(app.caller(), customer_id, types, limit, cursor, view_all)
 
 
+@csr.init_phase.end
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @tracer.capture_lambda_handler
 @metrics.log_metrics

@@ -1,6 +1,8 @@
 """The scheduled cleanup (an EventBridge schedule): one run of `csr.services.cleanup`, bounded by the
 invocation's remaining time. Returns what it did and records it as metrics."""
 
+import csr.init_phase
+
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -10,6 +12,7 @@ from csr.observability import logger, metrics, tracer
 from csr.services import cleanup
 
 
+@csr.init_phase.end
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics

@@ -1,5 +1,7 @@
 """Customers: add, read, update, add accounts, payments, start impersonation."""
 
+import csr.init_phase
+
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
@@ -71,6 +73,7 @@ def handle_start_impersonation(customer_id: CustomerId) -> ImpersonationStarted:
     return customers.start_impersonation(app.caller(), customer_id)
 
 
+@csr.init_phase.end
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @tracer.capture_lambda_handler
 @metrics.log_metrics

@@ -1,5 +1,7 @@
 """SES delivery, bounce and complaint events (EventBridge) -> the customer's activity log."""
 
+import csr.init_phase
+
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -12,6 +14,7 @@ from csr.settings import require_settings
 require_settings()
 
 
+@csr.init_phase.end
 @logger.inject_lambda_context(correlation_id_path="id")
 @tracer.capture_lambda_handler
 @metrics.log_metrics

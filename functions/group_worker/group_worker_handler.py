@@ -4,6 +4,8 @@ A message that fails goes back to the queue (visible again after its visibility 
 receive before the dead-letter queue its request is ended `failed`, so nobody waits on it forever.
 """
 
+import csr.init_phase
+
 import json
 from typing import Any
 
@@ -33,6 +35,7 @@ def handle_record(record: SQSRecord, lambda_context: LambdaContext) -> str:
     return outcome.value
 
 
+@csr.init_phase.end
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics

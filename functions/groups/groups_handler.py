@@ -1,5 +1,7 @@
 """Client groups of a service provider and the process requests that apply their changes."""
 
+import csr.init_phase
+
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
@@ -146,6 +148,7 @@ def handle_get_process_request(request_id: RequestId) -> ProcessRequestView:
     return groups.get_request(app.caller(), request_id)
 
 
+@csr.init_phase.end
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @tracer.capture_lambda_handler
 @metrics.log_metrics

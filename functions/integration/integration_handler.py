@@ -1,5 +1,7 @@
 """Feeds from upstream systems: payments from billing; a provider's clients and employees."""
 
+import csr.init_phase
+
 from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
@@ -33,6 +35,7 @@ def handle_upsert_employee(employee_id: UpstreamId, body: EmployeeFeed) -> Emplo
     return relationships.upsert_employee(app.caller(), employee_id, body)
 
 
+@csr.init_phase.end
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @tracer.capture_lambda_handler
 @metrics.log_metrics

@@ -1,5 +1,7 @@
 """Portal access from the CSR console: lock, unlock, deactivate, hide."""
 
+import csr.init_phase
+
 from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
@@ -42,6 +44,7 @@ def handle_hide_account(customer_id: CustomerId) -> PortalStatusResponse:
     return access.hide(app.caller(), customer_id)
 
 
+@csr.init_phase.end
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @tracer.capture_lambda_handler
 @metrics.log_metrics

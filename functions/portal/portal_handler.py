@@ -1,5 +1,7 @@
 """The customer portal's back end: impersonation check (login and redemption build on it)."""
 
+import csr.init_phase
+
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
@@ -44,6 +46,7 @@ def handle_check_impersonation(session_token: SessionToken) -> ImpersonationSess
     return customers.check_impersonation(app.caller(), session_token)
 
 
+@csr.init_phase.end
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @tracer.capture_lambda_handler
 @metrics.log_metrics

@@ -1,5 +1,7 @@
 """Recovery codes a CSR reads to the customer over the phone."""
 
+import csr.init_phase
+
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
@@ -35,6 +37,7 @@ def handle_revoke_recovery_code(customer_id: CustomerId) -> Response[None]:
     return Response(status_code=204)
 
 
+@csr.init_phase.end
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @tracer.capture_lambda_handler
 @metrics.log_metrics

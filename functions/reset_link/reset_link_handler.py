@@ -1,5 +1,7 @@
 """Password-reset links emailed to the customer's address on record, and enrolment with a set-password link."""
 
+import csr.init_phase
+
 from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
@@ -40,6 +42,7 @@ def handle_enroll_customer(customer_id: CustomerId) -> EnrollmentSent:
     return reset_links.enroll(app.caller(), customer_id)
 
 
+@csr.init_phase.end
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @tracer.capture_lambda_handler
 @metrics.log_metrics

@@ -1,5 +1,7 @@
 """Customer search: `GET /customers`, and the districts its filter offers: `GET /districts`."""
 
+import csr.init_phase
+
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
@@ -35,6 +37,7 @@ def handle_list_districts() -> DistrictList:
     return search.list_districts(app.caller())
 
 
+@csr.init_phase.end
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @tracer.capture_lambda_handler
 @metrics.log_metrics

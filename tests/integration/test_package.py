@@ -4,6 +4,7 @@ aarch64 artifact cannot be imported on this machine)."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -63,30 +64,60 @@ def test_artifact_holds_every_function_and_the_shared_package(builds: dict[str, 
         assert (root / "functions" / f"{function.code_dir.name}.zip").exists()
 
 
-def test_every_handler_imports_from_the_layer_alone(builds: dict[str, Path], tmp_path: Path) -> None:
+# What a handler's import reports: the collections the garbage collector ran during it, its state after,
+# and, where tracing is on, what the X-Ray SDK patched.
+IMPORT_PROBE = """
+import gc, json, sys
+collections = [stats["collections"] for stats in gc.get_stats()]
+import {module} as m
+assert callable(m.{attribute})
+patcher = sys.modules.get("aws_xray_sdk.core.patcher")
+print(json.dumps({{
+    "collections": [stats["collections"] - before for stats, before in zip(gc.get_stats(), collections)],
+    "collecting": gc.isenabled(),
+    "frozen": gc.get_freeze_count(),
+    "patched": sorted(patcher._PATCHED_MODULES) if patcher else None,
+    "sqlite3": "sqlite3" in sys.modules,
+}}))
+"""
+TRACING = {"off": {"POWERTOOLS_TRACE_DISABLED": "1"}, "on": {"LAMBDA_TASK_ROOT": "/var/task"}}
+
+
+@pytest.mark.parametrize("tracing", TRACING)
+def test_every_handler_imports_from_the_layer_alone_with_no_collection_until_its_end(
+    builds: dict[str, Path], tmp_path: Path, tracing: str
+) -> None:
     runtime = tmp_path / "runtime"
     runtime.mkdir()
     site = Path(__import__("boto3").__file__).parent.parent
     for name in RUNTIME_PROVIDED:
         (runtime / name).symlink_to(site / name)
     layer = builds["x86_64"] / "layer" / "python"
+    # The environment template.yaml gives every function (settings fail fast without it), traced or not.
+    env = {**function_environment(), "PATH": os.environ["PATH"], "AWS_DEFAULT_REGION": "us-east-1"}
+    env.pop("POWERTOOLS_TRACE_DISABLED")
+    env.update(TRACING[tracing])
     for function in template.functions():
         folder = builds["x86_64"] / "functions" / function.code_dir.name
-        code = (
-            f"import sys; sys.path[:0] = [{str(folder)!r}, {str(layer)!r}, {str(runtime)!r}]; "
-            f"import {function.module} as m; assert callable(m.{function.attribute})"
+        code = f"import sys; sys.path[:0] = [{str(folder)!r}, {str(layer)!r}, {str(runtime)!r}]\n" + (
+            IMPORT_PROBE.format(module=function.module, attribute=function.attribute)
         )
-        # The environment template.yaml gives every function (settings fail fast without it).
-        env = {
-            **function_environment(),
-            "PATH": os.environ["PATH"],
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "POWERTOOLS_TRACE_DISABLED": "1",
-        }
         result = subprocess.run(
             [sys.executable, "-I", "-S", "-c", code], check=False, capture_output=True, text=True, env=env
         )
         assert result.returncode == 0, f"{function.logical_id}: {result.stderr[-2000:]}"
+        probe = json.loads(result.stdout.splitlines()[-1])
+        # csr.init_phase first: no collection while the modules load (a few young ones as the handler's own
+        # source compiles, before its first line runs; 112, 10 and 1 when the collector is left on), then
+        # collection on, the modules frozen out of it
+        young, middle, old = probe["collections"]
+        assert young <= 8, (function.logical_id, probe["collections"])
+        assert middle == old == 0, (function.logical_id, probe["collections"])
+        assert probe["collecting"], function.logical_id
+        assert probe["frozen"] > 10_000, function.logical_id  # tens of thousands of objects
+        # Traced, the X-Ray SDK patches botocore alone; untraced, it is not even imported
+        assert probe["patched"] == (["botocore"] if tracing == "on" else None), function.logical_id
+        assert not probe["sqlite3"], function.logical_id
 
 
 def test_layer_ships_the_compiled_catalogs_and_translates_from_them(builds: dict[str, Path]) -> None:

@@ -21,10 +21,12 @@ def tracing_enabled() -> bool:
 
 class _Tracing:
     """Powertools' Tracer where tracing is on. Where it is off there is no Tracer at all: even a disabled
-    one imports the X-Ray SDK (hundreds of ms of cold start) to switch it off."""
+    one imports the X-Ray SDK (hundreds of ms of cold start) to switch it off. It patches botocore only, the
+    one library through which these functions call out (by default the X-Ray SDK tries a dozen, sqlite3
+    among them)."""
 
     def __init__(self) -> None:
-        self.tracer = Tracer() if tracing_enabled() else None
+        self.tracer = Tracer(patch_modules=("botocore",)) if tracing_enabled() else None
 
     def capture_lambda_handler(self, handler: Handler) -> Handler:
         if self.tracer is None:
