@@ -9,8 +9,10 @@ the rest, every time; two more cases import from a copy of the layer without its
 before the layer's Makefile compiled it, and one imports a handler with the garbage collector left on
 throughout, as before `csr.init_phase` turned it off for the init phase. Each case is imported
 `--runs` times, the cases interleaved so that the machine's noise falls on all of them alike; medians and
-ratios are printed for two settings: tracing off (POWERTOOLS_TRACE_DISABLED, as locally) and tracing on (as
-template.yaml deploys: `Tracing: Active`, which imports and patches with the X-Ray SDK).
+ratios are printed for three settings (MODES). Outside Lambda (LAMBDA_TASK_ROOT unset, as locally) the X-Ray
+SDK, which the minimal handler's disabled `Tracer` still imports, builds an X-Ray client on import; in Lambda
+it does not, and a disabled `Tracer` patches nothing, so there the minimal handler imports no botocore at
+all. Traced, as template.yaml deploys (`Tracing: Active`), the X-Ray SDK patches botocore.
 
     python -m bench.coldstart [--runs 7]
 """
@@ -49,8 +51,9 @@ def lambda_handler(event, context):
 BEFORE_CASE = "CustomersFunction"
 COLLECTOR_ON = "import gc\ngc.disable = gc.freeze = lambda: None\n"
 MODES = {
-    "tracing off": {"POWERTOOLS_TRACE_DISABLED": "true"},
-    "tracing on": {"POWERTOOLS_TRACE_DISABLED": "false", "LAMBDA_TASK_ROOT": "/var/task"},
+    "tracing off, outside Lambda (as locally)": {"POWERTOOLS_TRACE_DISABLED": "true"},
+    "tracing off, in Lambda": {"POWERTOOLS_TRACE_DISABLED": "true", "LAMBDA_TASK_ROOT": "/var/task"},
+    "tracing on, in Lambda (as deployed)": {"POWERTOOLS_TRACE_DISABLED": "false", "LAMBDA_TASK_ROOT": "/var/task"},
 }
 
 
@@ -90,6 +93,8 @@ def main() -> None:
         shutil.copytree(layer, bare, ignore=shutil.ignore_patterns("__pycache__"))
         cases: dict[str, tuple[list[Path], str]] = {
             "import boto3": ([runtime], "import boto3"),
+            # What boto3 stands on, and what any handler that calls AWS must import however it does so
+            "import botocore (client)": ([runtime], "import botocore.session, botocore.client"),
             "minimal Powertools handler": ([layer, runtime], MINIMAL_POWERTOOLS),
             "minimal handler + boto3": ([layer, runtime], MINIMAL_POWERTOOLS + "import boto3\n"),
         }
