@@ -27,7 +27,7 @@ importlint: $(STAMP)
 	PYTHONPATH=layers/csr_common $(BIN)/lint-imports
 
 typecheck: $(STAMP)
-	$(BIN)/mypy layers/csr_common/csr functions infra
+	$(BIN)/mypy layers/csr_common/csr functions infra bench tests
 
 cfn-lint: $(STAMP)
 	$(BIN)/cfn-lint template.yaml

@@ -114,7 +114,10 @@ def measure(label: str, path: str, query: dict[str, str]) -> dict[str, Any]:
     from csr.data.dynamo import client
 
     counter = DynamoDbCounter(client())
-    timings, counts, answer, size = [], [], None, 0
+    timings: list[float] = []
+    counts = []
+    answer: Any = None
+    size = 0
     for _ in range(RUNS):
         with counter.measure() as count:
             started = time.perf_counter()
@@ -138,7 +141,7 @@ def measure(label: str, path: str, query: dict[str, str]) -> dict[str, Any]:
 
 
 def deep_cursor(path: str, pages: int) -> str:
-    cursor = None
+    cursor: str | None = None
     for _ in range(pages):
         _, body, _ = call("GET", path, query={"limit": "20", **({"cursor": cursor} if cursor else {})})
         cursor = body["next_cursor"]

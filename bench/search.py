@@ -283,14 +283,15 @@ def smallest_posting_list(query: Query) -> int:
     from csr.rules.search import query_pieces
 
     def postings(piece: str) -> int:
-        total, kwargs = 0, {}
+        total = 0
+        kwargs: dict[str, Any] = {}
         while True:
             page = table().query(
                 KeyConditionExpression=Key("pk").eq(keys.search_pk(TENANT, piece)) & Key("sk").begins_with(piece),
                 Select="COUNT",
                 **kwargs,
             )
-            total += page["Count"]
+            total += int(page["Count"])
             if "LastEvaluatedKey" not in page:
                 return total
             kwargs = {"ExclusiveStartKey": page["LastEvaluatedKey"]}

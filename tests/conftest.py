@@ -4,7 +4,7 @@ helpers to call the deployed handlers with API Gateway's REST proxy events."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -50,7 +50,8 @@ def _enter_container_of(function: str) -> None:
     if _last_function != [function]:
         from aws_lambda_powertools.utilities.parameters import clear_caches
 
-        clear_caches()
+        clear: Callable[[], None] = clear_caches  # Powertools leaves clear_caches unannotated
+        clear()
         _last_function[:] = [function]
 
 

@@ -97,16 +97,18 @@ class Console:
         return waiter.until(condition, message=what)
 
     def find(self, css: str) -> WebElement:
-        return self.wait(lambda d: d.find_element(By.CSS_SELECTOR, css), css)
+        element: WebElement = self.wait(lambda d: d.find_element(By.CSS_SELECTOR, css), css)
+        return element
 
     def all(self, css: str) -> list[WebElement]:
         return self.driver.find_elements(By.CSS_SELECTOR, css)
 
     def wait_text(self, css: str, expected: str) -> WebElement:
-        return self.wait(
+        element: WebElement = self.wait(
             lambda d: next((e for e in d.find_elements(By.CSS_SELECTOR, css) if expected in e.text), None),
             f"{expected!r} in {css}",
         )
+        return element
 
     def heading(self) -> str:
         return str(self.find("h1").text)

@@ -25,7 +25,14 @@ from tests.e2e.conftest import LocalServer
 
 pytestmark = pytest.mark.e2e
 
-ROLES = (["csr"], ["csr", "csr_supervisor"], ["portal"], ["integration"], ["business_account_manager"], [])
+ROLES: tuple[list[str], ...] = (
+    ["csr"],
+    ["csr", "csr_supervisor"],
+    ["portal"],
+    ["integration"],
+    ["business_account_manager"],
+    [],
+)
 EXAMPLES_PER_OPERATION = 10  # generated cases per operation; each is sent once per role
 ROUTES = sorted((route.method, route.path) for route in api_routes())
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]

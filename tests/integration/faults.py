@@ -62,13 +62,13 @@ def watching(service: str, operation: str = "*") -> Fault:
 def drop_clients() -> None:
     """Forget every cached client (and Powertools' cached parameters, which may hold an earlier test's
     secret): the next call builds them afresh."""
-    from aws_lambda_powertools.utilities import parameters
+    from aws_lambda_powertools.utilities.parameters.constants import DEFAULT_PROVIDERS
 
     dynamo._resource.cache_clear()
     queue._client.cache_clear()
     email._client.cache_clear()
     idempotency._persistence.cache_clear()
-    parameters.base.DEFAULT_PROVIDERS.clear()
+    DEFAULT_PROVIDERS.clear()
 
 
 @contextmanager

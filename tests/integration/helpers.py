@@ -25,4 +25,7 @@ def all_items() -> list[dict[str, Any]]:
 
 def activity_of(tenant_id: str, customer_id: str) -> list[dict[str, Any]]:
     """The customer's activity entries, oldest first."""
-    return table().query(KeyConditionExpression=Key("pk").eq(keys.activity_pk(tenant_id, customer_id)))["Items"]
+    items: list[dict[str, Any]] = table().query(
+        KeyConditionExpression=Key("pk").eq(keys.activity_pk(tenant_id, customer_id))
+    )["Items"]
+    return items

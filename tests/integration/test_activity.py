@@ -16,6 +16,7 @@ TENANT = "utility-a"
 
 
 def new_customer(csr: Api, n: int = 1) -> dict[str, Any]:
+    created: dict[str, Any]
     status, created, _ = csr.call("POST", "/customers", new_customer_body(n))
     assert status == 201, created
     return created

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -17,7 +18,7 @@ from tests.integration.helpers import activity_of
 
 
 @pytest.fixture
-def metric_set(aws: LocalAws) -> Iterator[dict]:
+def metric_set(aws: LocalAws) -> Iterator[dict[str, Any]]:
     metrics.clear_metrics()
     yield metrics.metric_set
     metrics.clear_metrics()
@@ -27,7 +28,7 @@ def entries(*kinds: ActivityType) -> list[ActivityEntry]:
     return [ActivityEntry(at=clock.iso(clock.now()), type=kind, actor=Actor.system(), summary="x") for kind in kinds]
 
 
-def test_committed_entries_become_metrics(metric_set: dict) -> None:
+def test_committed_entries_become_metrics(metric_set: dict[str, Any]) -> None:
     tx = Transaction()
     activity.record(
         tx, "utility-a", "cus_1", entries(ActivityType.LOGIN_FAILED, ActivityType.LOGIN_FAILED), clock.now()
@@ -38,7 +39,7 @@ def test_committed_entries_become_metrics(metric_set: dict) -> None:
     assert metric_set["account_locked"]["Value"] == [1.0]
 
 
-def test_a_cancelled_transaction_emits_nothing(metric_set: dict) -> None:
+def test_a_cancelled_transaction_emits_nothing(metric_set: dict[str, Any]) -> None:
     tx = Transaction()
     activity.record(tx, "utility-a", "cus_1", entries(ActivityType.ACCOUNT_LOCKED), clock.now())
     tx.check(
@@ -51,7 +52,9 @@ def test_a_cancelled_transaction_emits_nothing(metric_set: dict) -> None:
     assert metric_set == {}
 
 
-def test_a_failing_metric_does_not_fail_a_written_change(metric_set: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failing_metric_does_not_fail_a_written_change(
+    metric_set: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
     def broken(**_: object) -> None:
         raise RuntimeError("metrics backend down")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -10,7 +11,8 @@ from tests.conftest import Api, new_customer_body
 from tests.integration.helpers import all_items
 
 
-def created(csr: Api, **overrides: object) -> dict:
+def created(csr: Api, **overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any]
     status, body, _ = csr.call("POST", "/customers", new_customer_body(**overrides))
     assert status == 201, body
     return body
@@ -88,7 +90,7 @@ def test_patch_null_nickname_clears_it(csr: Api) -> None:
         },
     ],
 )
-def test_wrong_types_are_refused_not_coerced(csr: Api, override: dict) -> None:
+def test_wrong_types_are_refused_not_coerced(csr: Api, override: dict[str, Any]) -> None:
     status, error, _ = csr.call("POST", "/customers", new_customer_body(**override))
     assert (status, error["error"]["code"]) == (422, "validation_error")
     assert all_items() == []
@@ -143,7 +145,7 @@ def test_an_overlong_cursor_is_an_invalid_cursor(csr: Api) -> None:
     assert (status, error["error"]["code"]) == (400, "invalid_cursor")
 
 
-def feed(api: Api, **changes: object) -> tuple[int, dict]:
+def feed(api: Api, **changes: object) -> tuple[int, dict[str, Any]]:
     body = {
         "account_number": "ACC-000001",
         "amount": 12.5,
@@ -166,7 +168,9 @@ def feed(api: Api, **changes: object) -> tuple[int, dict]:
         {"scheduled_for": 20261201},
     ],
 )
-def test_payment_feed_refuses_strings_for_money_and_impossible_dates(api: Api, csr: Api, changes: dict) -> None:
+def test_payment_feed_refuses_strings_for_money_and_impossible_dates(
+    api: Api, csr: Api, changes: dict[str, Any]
+) -> None:
     created(csr)
     before = all_items()
     status, error = feed(api, **changes)

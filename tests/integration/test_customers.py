@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -14,7 +16,8 @@ from tests.integration.helpers import activity_of, all_items, table
 TENANT = "utility-a"
 
 
-def create(csr: Api, n: int = 1, **overrides: object) -> dict:
+def create(csr: Api, n: int = 1, **overrides: object) -> dict[str, Any]:
+    body: dict[str, Any]
     status, body, _ = csr.call("POST", "/customers", new_customer_body(n, **overrides))
     assert status == 201, body
     return body
@@ -74,7 +77,7 @@ def test_not_enrolled_customer_is_unenrolled(csr: Api) -> None:
         ({"email": "other@example.org", "person_id": "P-9"}, "account_taken"),
     ],
 )
-def test_uniqueness_conflicts_write_nothing(csr: Api, override: dict, code: str) -> None:
+def test_uniqueness_conflicts_write_nothing(csr: Api, override: dict[str, Any], code: str) -> None:
     create(csr)
     before = all_items()
     body = new_customer_body(1, **{k: v for k, v in override.items() if v is not None})
@@ -99,7 +102,9 @@ def test_uniqueness_conflicts_write_nothing(csr: Api, override: dict, code: str)
         (lambda b: b.update(last_name="x" * 101), "last_name"),
     ],
 )
-def test_invalid_bodies_get_422_with_fields_and_write_nothing(csr: Api, mutate, field: str) -> None:
+def test_invalid_bodies_get_422_with_fields_and_write_nothing(
+    csr: Api, mutate: Callable[[dict[str, Any]], object], field: str
+) -> None:
     body = new_customer_body()
     mutate(body)
     status, error, _ = csr.call("POST", "/customers", body)
@@ -198,7 +203,9 @@ def test_add_account_and_its_conflict(csr: Api) -> None:
     assert all_items() == before
 
 
-def feed(api: Api, payment_id: str, account: str, status: str, when: str, tenant: str = TENANT):
+def feed(
+    api: Api, payment_id: str, account: str, status: str, when: str, tenant: str = TENANT
+) -> tuple[int, Any, dict[str, str]]:
     integration = api.as_(groups=["integration"], tenant_id=tenant, sub="billing")
     return integration.call(
         "PUT",

@@ -4,6 +4,8 @@ sent (the table's cells are also walked in test_access.py)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from csr.models.customers import PortalStatus
@@ -21,7 +23,7 @@ from tests.integration.test_reset_link import (
 )
 
 
-def enroll(csr: Api, customer_id: str) -> tuple[int, dict]:
+def enroll(csr: Api, customer_id: str) -> tuple[int, dict[str, Any]]:
     status, body, _ = csr.call("POST", f"/customers/{customer_id}/enroll")
     return status, body
 

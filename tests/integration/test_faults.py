@@ -248,11 +248,12 @@ ROUTES = sorted((r.method, r.path) for r in template.api_routes())
 
 
 def _cancelled_for_throttling(operation: str) -> Exception:
-    return aws_error(
+    error: Exception = aws_error(
         "TransactionCanceledException",
         operation,
         CancellationReasons=[{"Code": "None"}, {"Code": "ThrottlingError", "Message": "Throttled"}],
     )
+    return error
 
 
 # name -> (service, operation pattern, error, calls let through first)

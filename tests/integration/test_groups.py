@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -229,7 +230,9 @@ def test_adding_a_client_of_another_group_is_refused(api: Api) -> None:
 @pytest.mark.parametrize("word", [None, "", "confirm", "DELETE", " CONFIRM"])
 def test_patch_and_assignments_need_confirm_before_anything_else(api: Api, word: str | None) -> None:
     # an unknown group and invalid fields: the confirmation word is still what is answered
-    body = {"add_client_ids": "not a list", "name": ""} | ({} if word is None else {"confirmation": word})
+    body: dict[str, Any] = {"add_client_ids": "not a list", "name": ""} | (
+        {} if word is None else {"confirmation": word}
+    )
     status, error, _ = bam(api).call("PATCH", "/groups/grp_unknown", body)
     assert (status, error["error"]["code"]) == (422, "confirmation_required")
     body = {"assignments": [{"employee_id": "E1", "role": "owner"}]} | ({} if word is None else {"confirmation": word})

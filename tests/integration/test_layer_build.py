@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 from infra import package, template
 
@@ -18,8 +19,9 @@ def files(root: Path) -> set[str]:
     return {str(path.relative_to(root)) for path in root.rglob("*") if path.is_file()}
 
 
-def layer_resource() -> dict:
-    return template.template()["Resources"][package.LAYER_ID]
+def layer_resource() -> dict[str, Any]:
+    layer: dict[str, Any] = template.template()["Resources"][package.LAYER_ID]
+    return layer
 
 
 def test_sam_builds_the_layer_with_its_makefile_for_the_functions_runtime() -> None:

@@ -12,7 +12,9 @@ from csr.auth import Caller
 from csr.errors import ApiError
 from csr.models.access import LoginRequest
 from csr.models.customers import LockReason, PortalStatus
+from csr.passwords import verify_password
 from csr.services import access
+from csr.services.customer_changes import save
 from tests.conftest import Api
 from tests.integration.access_helpers import (
     TENANT,
@@ -161,7 +163,7 @@ def test_a_locked_account_never_checks_the_password_but_hashes_a_decoy(
 ) -> None:
     set_portal(customer["customer_id"], status=PortalStatus.LOCKED, lock_reason=LockReason.MISUSE)
     checked: list[str | None] = []
-    real = access.verify_password
+    real = verify_password  # what access.verify_password is until the spy replaces it
 
     def spy(password: str, stored: str | None) -> bool:
         checked.append(stored)
@@ -272,8 +274,8 @@ def test_a_password_set_while_the_login_runs_is_the_one_checked(
     portal: Api, customer: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given the password changes between the login's read and its write
-    real_save = access.save
-    raced = []
+    real_save = save  # what access.save is until it is replaced
+    raced: list[bool] = []
 
     def save_after_a_reset(*args: Any, **kwargs: Any) -> Any:
         if not raced:

@@ -9,6 +9,7 @@ not deploy yet are left out; a new route is checked as soon as it is deployed.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 
@@ -122,7 +123,7 @@ def expected_by_route(text: str) -> dict[tuple[str, str], Expected]:
     return expected
 
 
-def documented(operation: dict) -> dict[int, set[str]]:
+def documented(operation: dict[str, Any]) -> dict[int, set[str]]:
     found = {}
     for status, response in operation["responses"].items():
         schema = response.get("content", {}).get("application/json", {}).get("schema", {})
@@ -135,7 +136,7 @@ DEPLOYED = sorted({(route.method, route.path) for route in template.api_routes()
 
 
 @pytest.fixture(scope="module")
-def document() -> dict:
+def document() -> dict[str, Any]:
     with_aws = LocalAws().start()  # handlers import settings from the environment it sets
     try:
         from infra.openapi import merged_openapi
@@ -160,7 +161,7 @@ def test_api_md_is_parsed_into_every_deployed_route() -> None:
 
 
 @pytest.mark.parametrize(("method", "path"), DEPLOYED)
-def test_operation_lists_every_status_and_code_of_api_md(document: dict, method: str, path: str) -> None:
+def test_operation_lists_every_status_and_code_of_api_md(document: dict[str, Any], method: str, path: str) -> None:
     expected = expected_by_route(contract_text())[(method, path)]
     answers = documented(document["paths"][path][method.lower()])
     success = {status for status in answers if status < 400}

@@ -89,7 +89,9 @@ def test_every_handler_imports_from_the_layer_alone_with_no_collection_until_its
 ) -> None:
     runtime = tmp_path / "runtime"
     runtime.mkdir()
-    site = Path(__import__("boto3").__file__).parent.parent
+    import boto3
+
+    site = Path(boto3.__file__).parent.parent
     for name in RUNTIME_PROVIDED:
         (runtime / name).symlink_to(site / name)
     layer = builds["x86_64"] / "layer" / "python"

@@ -14,7 +14,7 @@ from unittest import mock
 
 import pytest
 from botocore.exceptions import ClientError
-from moto.core import DEFAULT_ACCOUNT_ID
+from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
 from csr import clock
@@ -33,6 +33,7 @@ NEW_PASSWORD = "correct horse battery staple"
 
 
 def create_customer(csr: Api, n: int = 1, **overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any]
     status, body, _ = csr.call("POST", "/customers", new_customer_body(n, **overrides))
     assert status == 201, body
     return body

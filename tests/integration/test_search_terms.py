@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from boto3.dynamodb.conditions import ConditionBase
 
 from bench.counting import DynamoDbCounter
 from csr.data import dynamo, keys
@@ -106,7 +107,7 @@ def test_a_further_page_reads_the_driving_term_only(csr: Api, counter: Any, monk
     for n in range(6, 9):
         add(csr, n, first_name="Jean", last_name=f"Roy{n}")
     monkeypatch.setattr(search_service, "FIRST_READ", 1)
-    queried: list[str] = []
+    queried: list[ConditionBase] = []
 
     def record(params: dict[str, Any], **_: Any) -> None:
         queried.append(params["KeyConditionExpression"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 
@@ -11,7 +12,7 @@ from tests.conftest import Api, new_customer_body
 from tests.integration.helpers import all_items
 
 # A valid body for each route that names a customer, so that the call gets past validation.
-BODIES: dict[tuple[str, str], dict | None] = {
+BODIES: dict[tuple[str, str], dict[str, Any] | None] = {
     ("GET", "/customers/{customer_id}"): None,
     ("PATCH", "/customers/{customer_id}"): {"first_name": "Mallory"},
     ("POST", "/customers/{customer_id}/accounts"): {

@@ -38,7 +38,9 @@ def test_within_one_transaction_later_entries_sort_after_earlier_ones() -> None:
 
 def test_types_filter_parses_known_types() -> None:
     assert parse_types(None) is None
-    assert parse_types("login_failed, email_bounced") == {ActivityType.LOGIN_FAILED, ActivityType.EMAIL_BOUNCED}
+    assert parse_types("login_failed, email_bounced") == frozenset(
+        {ActivityType.LOGIN_FAILED, ActivityType.EMAIL_BOUNCED}
+    )
     assert parse_types(",".join(ActivityType)) is None
 
 

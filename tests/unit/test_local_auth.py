@@ -76,7 +76,10 @@ def test_expired_token_is_refused() -> None:
 def test_unsigned_token_is_refused() -> None:
     now = int(time.time())
     unsigned = jwt.encode(
-        {"sub": "x", "custom:tenant_id": "utility-a", "iat": now, "exp": now + 60}, key=None, algorithm="none"
+        # "none" signs with no key: PyJWT takes "" (its typed spelling) as None
+        {"sub": "x", "custom:tenant_id": "utility-a", "iat": now, "exp": now + 60},
+        key="",
+        algorithm="none",
     )
     with pytest.raises(InvalidTokenError):
         AUTHORIZER.claims(f"Bearer {unsigned}")

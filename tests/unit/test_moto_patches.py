@@ -421,7 +421,7 @@ def script(call: Call) -> None:
     call("query", **q(**on(customers[0]), ExclusiveStartKey=key(customers[0], "NOTE#0")))
 
     # GSI queries.
-    def gsi(pk: str, condition: str = "", **values: Any) -> dict[str, Any]:
+    def gsi(pk: str, condition: str = "", /, **values: Any) -> dict[str, Any]:
         expression = "gsi1pk = :g" + (f" AND {condition}" if condition else "")
         return {
             "TableName": TABLE,
