@@ -7,7 +7,8 @@ boto3 and botocore taken from outside the layer as the Lambda runtime provides t
 in Lambda the layer lies in read-only /opt, so a cold start uses the bytecode the layer ships and compiles
 the rest, every time; two more cases import from a copy of the layer without its bytecode, as it shipped
 before the layer's Makefile compiled it, and one imports a handler with the garbage collector left on
-throughout, as before `csr.init_phase` turned it off for the init phase. Each case is imported
+throughout, as before `csr.init_phase` turned it off for the init phase; one more also makes the DynamoDB
+resource that handler's first request makes before its first call. Each case is imported
 `--runs` times, the cases interleaved so that the machine's noise falls on all of them alike; medians and
 ratios are printed for three settings (MODES). Outside Lambda (LAMBDA_TASK_ROOT unset, as locally) the X-Ray
 SDK, which the minimal handler's disabled `Tracer` still imports, builds an X-Ray client on import; in Lambda
@@ -107,6 +108,11 @@ def main() -> None:
                 before[f"{function.logical_id}, collector on"] = (
                     [folder, layer, runtime],
                     COLLECTOR_ON + f"import {function.module}",
+                )
+                # What its first request adds before any call goes out: the DynamoDB resource, made on first use
+                cases[f"{function.logical_id} + its table"] = (
+                    [folder, layer, runtime],
+                    f"import {function.module}\nfrom csr.data.dynamo import table\ntable()",
                 )
         cases.update(before)
         for mode, overrides in MODES.items():
