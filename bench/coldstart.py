@@ -15,7 +15,7 @@ SDK, which the minimal handler's disabled `Tracer` still imports, builds an X-Ra
 it does not, and a disabled `Tracer` patches nothing, so there the minimal handler imports no botocore at
 all. Traced, as template.yaml deploys (`Tracing: Active`), the X-Ray SDK patches botocore.
 
-    python -m bench.coldstart [--runs 7]
+    python -m bench.coldstart [--runs 9]
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ def import_seconds(paths: list[Path], code: str, env: dict[str, str]) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--runs", type=int, default=9)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         root = Path(scratch)

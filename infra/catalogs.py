@@ -28,9 +28,14 @@ from csr.i18n import DEFAULT_LANGUAGE, DOMAIN, LANGUAGES, LOCALE_DIR
 PACKAGE_DIR = Path(csr.__file__).parent
 
 
+# Imported by a handler only: its import turns the garbage collector off for the handler's init phase.
+HANDLER_ONLY = "csr.init_phase"
+
+
 def _error_classes() -> list[type[ApiError]]:
     for module in pkgutil.walk_packages([str(PACKAGE_DIR)], prefix="csr."):
-        importlib.import_module(module.name)
+        if module.name != HANDLER_ONLY:
+            importlib.import_module(module.name)
     found, pending = [], [ApiError]
     while pending:
         cls = pending.pop()

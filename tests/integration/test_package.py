@@ -110,7 +110,7 @@ def test_every_handler_imports_from_the_layer_alone_with_no_collection_until_its
         assert result.returncode == 0, f"{function.logical_id}: {result.stderr[-2000:]}"
         probe = json.loads(result.stdout.splitlines()[-1])
         # csr.init_phase first: no collection while the modules load (a few young ones as the handler's own
-        # source compiles, before its first line runs; 112, 10 and 1 when the collector is left on), then
+        # source compiles, before its first line runs; about 110, 10 and 1 with the collector left on), then
         # collection on, the modules frozen out of it
         young, middle, old = probe["collections"]
         assert young <= 8, (function.logical_id, probe["collections"])

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import gettext
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from csr.i18n import LOCALE_DIR, negotiate, translate
 from infra.catalogs import message_ids, po_path, read_catalog
 
+ROOT = Path(__file__).resolve().parents[2]
 TRANSLATED = ["fr", "es"]
 PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 
@@ -29,6 +33,17 @@ def test_the_code_has_messages_to_translate(ids: set[str]) -> None:
         "Reset your portal password",
         "Confirm the customer's identity before reading the code.",
     } <= ids
+
+
+def test_collecting_the_messages_leaves_the_garbage_collector_on() -> None:
+    # Collecting imports every module of the package, but not the one that turns collection off for a handler
+    paths = [str(ROOT), str(ROOT / "layers" / "csr_common")]
+    probe = (
+        f"import gc, sys; sys.path[:0] = {paths!r}; "
+        "from infra.catalogs import message_ids; message_ids(); print(gc.isenabled())"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True, text=True)
+    assert result.stdout.strip() == "True"
 
 
 @pytest.mark.parametrize("language", TRANSLATED)
