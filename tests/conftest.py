@@ -4,6 +4,7 @@ helpers to call the deployed handlers with API Gateway's REST proxy events."""
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -39,6 +40,27 @@ def _clear_client_caches() -> None:
     queue._client.cache_clear()
     idempotency._persistence.cache_clear()
     email._client.cache_clear()
+
+
+@pytest.fixture
+def separate_environments(aws: LocalAws, monkeypatch: pytest.MonkeyPatch) -> None:
+    """For a test whose threads stand in for separate Lambda execution environments: each thread gets its
+    own DynamoDB resource, as each environment has. One shared resource is not thread-safe: its condition
+    builder numbers placeholders in counters it resets per request, so two threads building expressions at
+    once can swap names under each other (seen once: a Query whose key condition lost `pk`). It patches after
+    `aws` is set up and is undone before `aws` clears the cached clients."""
+    import boto3
+
+    from csr.data import dynamo
+
+    own = threading.local()
+
+    def resource() -> Any:
+        if not hasattr(own, "resource"):
+            own.resource = boto3.resource("dynamodb")
+        return own.resource
+
+    monkeypatch.setattr(dynamo, "_resource", resource)
 
 
 _last_function: list[str] = []

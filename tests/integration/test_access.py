@@ -311,6 +311,7 @@ def test_a_stale_change_fails_with_409_concurrent_change_and_writes_nothing(
     assert all_items() == before
 
 
+@pytest.mark.usefixtures("separate_environments")
 def test_lock_and_unlock_racing_leave_status_matching_the_last_entry(csr: Api) -> None:
     # Service calls stand in for two Lambda instances: one handler module cannot serve two events at
     # once (Powertools keeps the current event on the resolver class).

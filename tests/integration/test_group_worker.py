@@ -224,6 +224,7 @@ def test_two_requests_racing_for_one_client_have_one_winner(api: Api) -> None:
     create_group(api, failed["group_name"], [ids[2]] if loser == loser_group else [ids[0]])
 
 
+@pytest.mark.usefixtures("separate_environments")
 def test_workers_racing_in_parallel_for_one_client_have_one_winner(api: Api) -> None:
     # Service calls stand in for parallel Lambda instances, one request each.
     ids = put_clients(api, 1)

@@ -142,6 +142,7 @@ def test_a_group_may_take_back_its_own_name_in_other_case(api: Api) -> None:
     assert group_of(api, group_id)[1]["name"] == "ACME"
 
 
+@pytest.mark.usefixtures("separate_environments")
 def test_two_requests_racing_for_one_name_have_one_winner(api: Api) -> None:
     # Service calls stand in for parallel Lambda instances (one resolver serves one event at a time).
     ids = put_clients(api, 8)

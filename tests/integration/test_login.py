@@ -235,6 +235,7 @@ def test_no_password_or_email_is_stored_in_the_activity_log(portal: Api, custome
     assert customer["email"].split("@")[0] not in stored
 
 
+@pytest.mark.usefixtures("separate_environments")
 def test_twenty_parallel_failures_count_ten_and_lock_once(customer: dict[str, Any]) -> None:
     # Service calls stand in for 20 Lambda instances: one handler module cannot serve two events at once
     # (Powertools keeps the current event on the resolver class).

@@ -268,6 +268,7 @@ def test_weak_password_is_refused_before_the_code_is_looked_at(
     assert item["failed_attempts"] == 0
 
 
+@pytest.mark.usefixtures("separate_environments")
 def test_twenty_parallel_redemptions_succeed_once(api: Api, issued: tuple[dict[str, Any], str]) -> None:
     customer, code = issued
     body = {"email": customer["email"], "code": code, "new_password": NEW_PASSWORD}
@@ -276,6 +277,7 @@ def test_twenty_parallel_redemptions_succeed_once(api: Api, issued: tuple[dict[s
     assert activity_types(customer["customer_id"]).count("recovery_code_redeemed") == 1
 
 
+@pytest.mark.usefixtures("separate_environments")
 def test_twenty_parallel_wrong_codes_are_all_counted(api: Api, issued: tuple[dict[str, Any], str]) -> None:
     customer, code = issued
     body = {"email": customer["email"], "code": wrong_code(code), "new_password": NEW_PASSWORD}

@@ -389,6 +389,7 @@ def test_redemption_clears_failed_logins(api: Api, linked: tuple[dict[str, Any],
     assert stored["portal"]["status"] == "enrolled"
 
 
+@pytest.mark.usefixtures("separate_environments")
 def test_twenty_parallel_redemptions_succeed_once(api: Api, linked: tuple[dict[str, Any], str]) -> None:
     customer, token = linked
     body = {"token": token, "new_password": NEW_PASSWORD}
