@@ -32,7 +32,6 @@ from pathlib import Path
 from infra import package, template
 from infra.local_aws import function_environment
 
-RUNTIME_PROVIDED = ["boto3", "botocore", "s3transfer", "dateutil", "six.py", "urllib3", "jmespath"]
 MINIMAL_POWERTOOLS = """
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
@@ -58,17 +57,6 @@ MODES = {
 }
 
 
-def runtime_dir(root: Path) -> Path:
-    """boto3 and what it stands on, from this venv, as the Lambda runtime provides them."""
-    runtime = root / "runtime"
-    runtime.mkdir()
-    site = Path(str(__import__("boto3").__file__)).parent.parent
-    for name in RUNTIME_PROVIDED:
-        if (site / name).exists():
-            (runtime / name).symlink_to(site / name)
-    return runtime
-
-
 def import_seconds(paths: list[Path], code: str, env: dict[str, str]) -> float:
     timed = (
         f"import sys, time; sys.path[:0] = {[str(p) for p in paths]!r}; t = time.perf_counter(); "
@@ -89,7 +77,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         root = Path(scratch)
         built = package.build("x86_64", f"{sys.version_info.major}.{sys.version_info.minor}", root / "dist")
-        layer, runtime = built / "layer" / "python", runtime_dir(root)
+        layer, runtime = built / "layer" / "python", package.runtime_dir(root)
         bare = root / "no-bytecode"
         shutil.copytree(layer, bare, ignore=shutil.ignore_patterns("__pycache__"))
         cases: dict[str, tuple[list[Path], str]] = {

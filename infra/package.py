@@ -11,6 +11,7 @@ is what template.yaml's CodeUri/ContentUri point at, zipped, under dist/<arch>-p
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import shutil
 import subprocess
 import sys
@@ -41,6 +42,25 @@ def build_layer(arch: str, python_version: str, artifacts: Path) -> Path:
         check=True,
     )
     return artifacts / "python"
+
+
+# What the Lambda Python runtime provides beside the layer: boto3 and what it stands on. The layer leaves
+# them out, but for jmespath, which it pins for Powertools (and which comes first on the path).
+RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer", "dateutil", "six.py", "urllib3", "jmespath")
+
+
+def runtime_dir(root: Path) -> Path:
+    """`root`/runtime, holding what the Lambda runtime provides (linked from this environment): with a built
+    layer and function folder before it on the path, a handler imports here as it does in Lambda."""
+    spec = importlib.util.find_spec("boto3")
+    if spec is None or spec.origin is None:
+        raise RuntimeError("boto3 is not installed here to stand in for the runtime's")
+    site = Path(spec.origin).parent.parent
+    runtime = root / "runtime"
+    runtime.mkdir()
+    for name in RUNTIME_PROVIDED:
+        (runtime / name).symlink_to(site / name)
+    return runtime
 
 
 def build(arch: str, python_version: str, out: Path) -> Path:
