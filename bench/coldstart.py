@@ -3,17 +3,18 @@ handler (resolver + Logger, Tracer, Metrics), and that handler with `import boto
 calls AWS imports), in fresh processes (`make bench-coldstart`).
 
 The handlers come from the artifact `make package` builds (its x86_64/3.11 twin, which imports here), with
-boto3 and botocore taken from outside the layer as the Lambda runtime provides them. Python runs with `-B`:
-in Lambda the layer lies in read-only /opt, so a cold start uses the bytecode the layer ships and compiles
-the rest, every time; two more cases import from a copy of the layer without its bytecode, as it shipped
-before the layer's Makefile compiled it, and one imports a handler with the garbage collector left on
-throughout, as before `csr.init_phase` turned it off for the init phase; one more also makes the DynamoDB
-resource that handler's first request makes before its first call. Each case is imported
-`--runs` times, the cases interleaved so that the machine's noise falls on all of them alike; medians and
-ratios are printed for three settings (MODES). Outside Lambda (LAMBDA_TASK_ROOT unset, as locally) the X-Ray
-SDK, which the minimal handler's disabled `Tracer` still imports, builds an X-Ray client on import; in Lambda
-it does not, and a disabled `Tracer` patches nothing, so there the minimal handler imports no botocore at
-all. Traced, as template.yaml deploys (`Tracing: Active`), the X-Ray SDK patches botocore.
+boto3 and botocore taken from outside the layer as the Lambda runtime provides them. Python runs with `-B`: in
+Lambda the layer lies in read-only /opt, so a cold start uses the bytecode the layer ships and compiles the
+rest, every time; two more cases import from a copy of the layer without its bytecode, as it shipped before
+the layer's Makefile compiled it, and one imports a handler with the garbage collector left on throughout, as
+before `csr.init_phase` turned it off for the init phase; and each handler is imported once more with the
+DynamoDB resource its first request makes before its first call, beside the minimal handler making one: both
+ready for a first call, which is what a customer who meets a cold start waits for before any data is read.
+Each case is imported `--runs` times, the cases interleaved so that the machine's noise falls on all of them
+alike; medians and ratios are printed for three settings (MODES). Outside Lambda (LAMBDA_TASK_ROOT unset, as
+locally) the X-Ray SDK, which the minimal handler's disabled `Tracer` still imports, builds an X-Ray client on
+import; in Lambda it does not, and a disabled `Tracer` patches nothing, so there the minimal handler imports
+no botocore at all. Traced, as template.yaml deploys (`Tracing: Active`), the X-Ray SDK patches botocore.
 
     python -m bench.coldstart [--runs 9]
 """
@@ -46,6 +47,7 @@ def ping() -> dict:
 def lambda_handler(event, context):
     return app.resolve(event, context)
 """
+MINIMAL_TABLE = "import boto3\nboto3.resource('dynamodb').Table('bench')\n"
 # The handler also imported from the layer without bytecode, and with the collector on: the one with the most
 # routes.
 BEFORE_CASE = "CustomersFunction"
@@ -86,21 +88,24 @@ def main() -> None:
             "import botocore (client)": ([runtime], "import botocore.session, botocore.client"),
             "minimal Powertools handler": ([layer, runtime], MINIMAL_POWERTOOLS),
             "minimal handler + boto3": ([layer, runtime], MINIMAL_POWERTOOLS + "import boto3\n"),
+            # The same, ready for its first DynamoDB call, as a handler's first request makes it ready
+            "minimal handler + a table": ([layer, runtime], MINIMAL_POWERTOOLS + MINIMAL_TABLE),
         }
         before = {"minimal handler, no bytecode": ([bare, runtime], MINIMAL_POWERTOOLS)}
+        handlers = [function.logical_id for function in template.functions()]
         for function in template.functions():
             folder = built / "functions" / function.code_dir.name
             cases[function.logical_id] = ([folder, layer, runtime], f"import {function.module}")
+            # What its first request adds before any call goes out: the DynamoDB resource, made on first use
+            cases[f"{function.logical_id} + its table"] = (
+                [folder, layer, runtime],
+                f"import {function.module}\nfrom csr.data.dynamo import table\ntable()",
+            )
             if function.logical_id == BEFORE_CASE:
                 before[f"{function.logical_id}, no bytecode"] = ([folder, bare, runtime], f"import {function.module}")
                 before[f"{function.logical_id}, collector on"] = (
                     [folder, layer, runtime],
                     COLLECTOR_ON + f"import {function.module}",
-                )
-                # What its first request adds before any call goes out: the DynamoDB resource, made on first use
-                cases[f"{function.logical_id} + its table"] = (
-                    [folder, layer, runtime],
-                    f"import {function.module}\nfrom csr.data.dynamo import table\ntable()",
                 )
         cases.update(before)
         for mode, overrides in MODES.items():
@@ -110,18 +115,30 @@ def main() -> None:
             for _ in range(args.runs):
                 for name, (paths, code) in cases.items():
                     times[name].append(import_seconds(paths, code, env))
-            report(mode, {name: statistics.median(values) * 1000 for name, values in times.items()}, args.runs)
+            medians = {name: statistics.median(values) * 1000 for name, values in times.items()}
+            report(mode, medians, handlers, args.runs)
 
 
-def report(mode: str, medians: dict[str, float], runs: int) -> None:
+def report(mode: str, medians: dict[str, float], handlers: list[str], runs: int) -> None:
     boto3_ms, minimal_ms = medians["import boto3"], medians["minimal Powertools handler"]
     with_boto3_ms = medians["minimal handler + boto3"]
     print(f"\n{mode}: median import time of {runs} fresh processes")
-    print(f"| {'case':<32} | {'ms':>6} | {'/ boto3':>7} | {'/ minimal':>9} | {'/ minimal + boto3':>17} |")
-    print(f"|{'-' * 34}|{'-' * 7}:|{'-' * 8}:|{'-' * 10}:|{'-' * 18}:|")
+    print(f"| {'case':<33} | {'ms':>6} | {'/ boto3':>7} | {'/ minimal':>9} | {'/ minimal + boto3':>17} |")
+    print(f"|{'-' * 35}|{'-' * 7}:|{'-' * 8}:|{'-' * 10}:|{'-' * 18}:|")
     for name, ms in medians.items():
         ratios = f"{ms / boto3_ms:>7.2f} | {ms / minimal_ms:>9.2f} | {ms / with_boto3_ms:>17.2f}"
-        print(f"| {name:<32} | {ms:>6.0f} | {ratios} |")
+        print(f"| {name:<33} | {ms:>6.0f} | {ratios} |")
+    spans = {
+        "every handler / minimal handler": ([medians[h] for h in handlers], minimal_ms),
+        "every handler / minimal + boto3": ([medians[h] for h in handlers], with_boto3_ms),
+        # Like for like: ready for a first DynamoDB call, what a customer who meets a cold start waits for
+        "every handler + its table / minimal + a table": (
+            [medians[f"{h} + its table"] for h in handlers],
+            medians["minimal handler + a table"],
+        ),
+    }
+    for label, (times, baseline) in spans.items():
+        print(f"{label}: {min(times) / baseline:.2f}-{max(times) / baseline:.2f}")
 
 
 if __name__ == "__main__":
