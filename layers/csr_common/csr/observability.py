@@ -23,7 +23,8 @@ class _Tracing:
     """Powertools' Tracer where tracing is on. Where it is off there is no Tracer at all: even a disabled
     one imports the X-Ray SDK (hundreds of ms of cold start) to switch it off. It patches botocore only, the
     one library through which these functions call out (by default the X-Ray SDK tries a dozen, sqlite3
-    among them)."""
+    among them). A handler's response never goes into its trace: it may hold a recovery code or a session
+    token, and Powertools records every response as trace metadata unless told not to."""
 
     def __init__(self) -> None:
         self.tracer = Tracer(patch_modules=("botocore",)) if tracing_enabled() else None
@@ -31,7 +32,7 @@ class _Tracing:
     def capture_lambda_handler(self, handler: Handler) -> Handler:
         if self.tracer is None:
             return handler
-        return cast(Handler, self.tracer.capture_lambda_handler(handler))
+        return cast(Handler, self.tracer.capture_lambda_handler(handler, capture_response=False))
 
 
 logger = Logger()
