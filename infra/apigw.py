@@ -62,16 +62,13 @@ def rest_event(
     multi_query: dict[str, list[str]] | None = None,
 ) -> dict[str, Any]:
     """`multi_query` is a query string with repeated names; `queryStringParameters` keeps the last value
-    of each, as API Gateway does. A body given as bytes that are not UTF-8 is handed over base64-encoded
-    with `isBase64Encoded`, as API Gateway does for a binary body."""
-    is_base64 = False
-    if isinstance(body, bytes):
-        raw = body
-        try:
-            body = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            is_base64 = True
-            body = base64.b64encode(raw).decode()
+    of each, as API Gateway does. A body is handed over base64-encoded with `isBase64Encoded`, its bytes as
+    they were sent, as the API does for every body: template.yaml declares every media type binary
+    (`BinaryMediaTypes`), so that a body that is not UTF-8 reaches the function as it is, to be refused,
+    rather than converted to text."""
+    is_base64 = body is not None
+    if body is not None:
+        body = base64.b64encode(body if isinstance(body, bytes) else body.encode("utf-8", "surrogatepass")).decode()
     if multi_query is not None:
         query = {key: values[-1] for key, values in multi_query.items()}
     match = route_pattern(route.path).match(path)
