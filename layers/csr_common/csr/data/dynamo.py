@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
@@ -18,6 +20,10 @@ from csr.observability import logger
 from csr.settings import get_settings
 
 MAX_TRANSACTION_ITEMS = 100
+MAX_BATCH_GET_KEYS = 100
+MAX_UNPROCESSED_RETRIES = 8
+
+Request = TypeVar("Request")
 
 
 @lru_cache(maxsize=1)
@@ -185,14 +191,33 @@ def get(key: dict[str, str]) -> dict[str, Any] | None:
     return item
 
 
+def until_processed(request: Request, send: Callable[[Request], Request | None]) -> int:
+    """Send `request`, then what DynamoDB hands back unprocessed (`send` returns it; a batch call under
+    throttling may process only part of its request), with a capped exponential backoff; `DataUnavailable`
+    once MAX_UNPROCESSED_RETRIES retries still leave some. Returns the calls made."""
+    calls = 0
+    pending: Request | None = request
+    while pending:
+        if calls > MAX_UNPROCESSED_RETRIES:
+            raise DataUnavailable()
+        if calls:
+            time.sleep(random.uniform(0, min(1.0, 0.02 * 2 ** (calls - 1))))  # noqa: S311 - jitter, not a secret
+        pending = send(pending)
+        calls += 1
+    return calls
+
+
 def batch_get(keys: list[dict[str, str]]) -> list[dict[str, Any]]:
-    """BatchGetItem in chunks of 100, retrying unprocessed keys."""
+    """BatchGetItem (consistent reads) in chunks of 100, DynamoDB's limit, retrying unprocessed keys."""
     name = get_settings().table_name
     items: list[dict[str, Any]] = []
-    for start in range(0, len(keys), 100):
-        request: dict[str, Any] = {name: {"Keys": keys[start : start + 100], "ConsistentRead": True}}
-        while request:
-            page = call(_resource().batch_get_item, RequestItems=request)
-            items.extend(page.get("Responses", {}).get(name, []))
-            request = page.get("UnprocessedKeys") or {}
+
+    def send(request: dict[str, Any]) -> dict[str, Any] | None:
+        page = call(_resource().batch_get_item, RequestItems=request)
+        items.extend(page.get("Responses", {}).get(name, []))
+        unprocessed: dict[str, Any] | None = page.get("UnprocessedKeys") or None
+        return unprocessed
+
+    for start in range(0, len(keys), MAX_BATCH_GET_KEYS):
+        until_processed({name: {"Keys": keys[start : start + MAX_BATCH_GET_KEYS], "ConsistentRead": True}}, send)
     return items
