@@ -287,3 +287,32 @@ def test_the_worker_fails_a_request_on_the_receive_the_redrive_policy_makes_its_
         == int(queue["RedrivePolicy"]["maxReceiveCount"])
         == MAX_RECEIVES
     )
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        # clients that are not members: one available, one unknown
+        {"remove_client_ids": ["C00001", "NOPE"]},
+        # a client that is a member already
+        {"add_client_ids": ["C00000"]},
+    ],
+    ids=["remove non-members", "add a member"],
+)
+def test_a_change_that_moves_no_client_completes_and_leaves_the_group_free(api: Api, change: dict[str, Any]) -> None:
+    ids = put_clients(api, 2)
+    assert ids == ["C00000", "C00001"]
+    group_id, _ = create_group(api, "Steady", ids[:1])
+    deliver()
+    # Given an accepted change that moves no client once the worker runs
+    status, accepted, _ = bam(api).call("PATCH", f"/groups/{group_id}", {**change, "confirmation": "CONFIRM"})
+    assert status == 202, accepted
+    deliver()
+    # Then the request completes, the group keeps its one client, and the group takes the next change
+    assert request_of(api, accepted["request_id"])["status"] == "completed"
+    assert [client["client_id"] for client in group_of(api, group_id)[1]["clients"]] == ["C00000"]
+    status, renamed, _ = bam(api).call("PATCH", f"/groups/{group_id}", {"name": "Renamed", "confirmation": "CONFIRM"})
+    assert status == 202, renamed
+    deliver()
+    assert request_of(api, renamed["request_id"])["status"] == "completed"
+    assert group_of(api, group_id)[1]["name"] == "Renamed"

@@ -105,6 +105,9 @@ def add_group_change(
         )
         if part
     )
+    if not expression:  # a step that changed nothing about the group (no client moved): only the check
+        tx.check(_group_key(tenant_id, group_id), "#applying = :r", names=names, values=values)
+        return
     tx.update(_group_key(tenant_id, group_id), expression, condition="#applying = :r", names=names, values=values)
 
 
