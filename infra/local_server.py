@@ -452,6 +452,13 @@ def say(text: str) -> None:
     print(text, file=sys.__stdout__, flush=True)
 
 
+class LocalHttpServer(ThreadingHTTPServer):
+    """A thread per connection, and a listen queue deep enough for a burst of clients: Python's default of 5
+    refuses (resets) connections past the fifth that arrive at once, before any of them is read."""
+
+    request_queue_size = 128
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--host", default="127.0.0.1")
@@ -470,7 +477,7 @@ def main(argv: list[str] | None = None) -> None:
     # Tests set LOCAL_JWT_SECRET to forge expired and wrongly signed tokens; otherwise a secret per process.
     secret = os.environ.get("LOCAL_JWT_SECRET")
     authorizer = LocalAuthorizer(secret) if secret else LocalAuthorizer()
-    server = ThreadingHTTPServer((args.host, args.port), request_handler(LocalApi(authorizer)))
+    server = LocalHttpServer((args.host, args.port), request_handler(LocalApi(authorizer)))
     url = f"http://{args.host}:{server.server_address[1]}"
     portal_view.serve_portal_at(url)
     # SQS messages go to their functions as Lambda's event source mappings would deliver them.

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 import pytest
 
 from infra.local_server import BODY_READ_TIMEOUT_SECONDS
+from tests.conftest import new_customer_body
 from tests.e2e.conftest import LocalServer
 
 pytestmark = pytest.mark.e2e
@@ -122,3 +125,23 @@ def test_the_connection_serves_the_next_request_after_an_unrouted_method(server:
             received += chunk
     assert received.startswith(b"HTTP/1.1 404")
     assert b"HTTP/1.1 200" in received
+
+
+def test_a_burst_of_clients_is_answered_every_one(server: LocalServer) -> None:
+    # Given 48 clients that connect at the same moment, each on a connection of its own, while the server
+    # takes its invocations one at a time
+    token = server.token(["csr"], sub="burst")
+    clients = 48
+    start = threading.Barrier(clients)
+
+    def one(n: int) -> int:
+        start.wait()
+        body = new_customer_body(9000 + n, last_name="Burst")
+        return server.call("POST", "/customers", token, json=body, headers={"Connection": "close"}).status_code
+
+    with ThreadPoolExecutor(clients) as pool:
+        statuses = list(pool.map(one, range(clients)))
+    # Then every one gets its answer (none is refused at the door: the listen queue holds them all)
+    assert statuses == [201] * clients
+    found = server.call("GET", "/customers", token, params={"q": "burst", "limit": "100"}).json()
+    assert len(found["items"]) == clients
