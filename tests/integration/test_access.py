@@ -121,6 +121,7 @@ def test_lock_records_reason_note_and_time(csr: Api) -> None:
         {"reason": "failed_logins"},
         {"reason": "bored"},
         {"reason": "other", "note": "x" * 501},
+        {"reason": "other", "note": "a NUL\u0000 is not a note"},
         {"reason": "other", "unknown": 1},
     ],
 )
@@ -150,6 +151,14 @@ def test_lock_note_of_500_characters_is_accepted(csr: Api) -> None:
     customer_id = customer_in(csr, PortalStatus.ENROLLED)
     status, answer = post(csr, customer_id, Transition.LOCK, {"reason": "other", "note": "x" * 500})
     assert status == 200, answer
+
+
+def test_lock_note_may_break_lines(csr: Api) -> None:
+    customer_id = customer_in(csr, PortalStatus.ENROLLED)
+    note = "Caller could not confirm the PIN.\n\tCalled back from the number on file."
+    status, answer = post(csr, customer_id, Transition.LOCK, {"reason": "other", "note": note})
+    assert status == 200, answer
+    assert portal_of(customer_id).lock_note == note
 
 
 @pytest.mark.parametrize("start", [PortalStatus.LOCKED, PortalStatus.PERMANENT_LOCK, PortalStatus.HIDDEN])

@@ -178,6 +178,34 @@ def test_payment_feed_refuses_strings_for_money_and_impossible_dates(
     assert all_items() == before
 
 
+@pytest.mark.parametrize(
+    ("amount", "accepted"),
+    [
+        ("12.345", None),
+        # more decimals than a float keeps, or a number a float rounds to zero: still more than 2 decimals
+        ("1.00000000000000000000000000001", None),
+        ("1e-400", None),
+        ("12.50", "12.5"),
+        ("1.2e1", "12.0"),
+    ],
+)
+def test_money_is_read_as_the_decimal_it_spells(api: Api, csr: Api, amount: str, accepted: str | None) -> None:
+    customer_id = created(csr)["customer_id"]
+    before = all_items()
+    body = (
+        '{"account_number": "ACC-000001", "amount": ' + amount + ', "currency": "CAD", "status": "scheduled", '
+        '"scheduled_for": "2026-12-01"}'
+    )
+    status, answer, _ = api.as_(groups=["integration"]).call("PUT", "/integration/payments/PAY-1", raw_body=body)
+    if accepted is None:
+        assert (status, answer["error"]["code"]) == (422, "validation_error"), answer
+        assert all_items() == before
+    else:
+        assert status == 200, answer
+        listed = csr.call("GET", f"/customers/{customer_id}/payments")[1]["items"]
+        assert [str(payment["amount"]) for payment in listed] == [accepted]
+
+
 def test_payment_times_are_stored_in_utc_and_sorted_soonest_first(api: Api, csr: Api) -> None:
     cid = created(csr)["customer_id"]
     integration = api.as_(groups=["integration"])

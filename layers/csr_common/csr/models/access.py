@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StrictBool, StringConstraints
 
 from csr.models.base import Model
-from csr.models.common import RequestModel
+from csr.models.common import TYPED_LINES, RequestModel
 from csr.models.customers import Payment, PortalStatus
 
 
@@ -23,7 +23,7 @@ class CsrLockReason(StrEnum):
 
 class LockRequest(RequestModel):
     reason: CsrLockReason
-    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500, pattern=TYPED_LINES)] | None = None
 
 
 class DeactivateRequest(RequestModel):

@@ -64,29 +64,49 @@ ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 # Ids chosen by upstream systems, and the opaque ids this service makes: both fit this shape.
 UpstreamId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 CustomerId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Address = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-District = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-Nickname = Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)]
+# Text a person typed holds no control character: a NUL or an escape code would make two values that look
+# alike different (two customers under one email), and garble what a CSR reads. A note may break lines.
+TYPED = r"^\P{Cc}*$"
+TYPED_LINES = r"^(?:\P{Cc}|[\t\n\r])*$"
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=TYPED)]
+Address = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=TYPED)]
+District = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=TYPED)]
+Nickname = Annotated[str, StringConstraints(strip_whitespace=True, max_length=60, pattern=TYPED)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ().-]{3,32}$")]
-# An ASCII local part (what SES can send to), then a domain with at least one dot.
+# An ASCII local part (what SES can send to) of dot-separated atoms, then a domain of at least two labels,
+# each of letters, digits and inner hyphens.
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[^\W_](?:[\w-]*[^\W_])?"
 Email = Annotated[
     str,
     StringConstraints(
-        strip_whitespace=True, max_length=254, pattern=r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[^\s@]+\.[^\s@]+$"
+        strip_whitespace=True, max_length=254, pattern=rf"^{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})+$"
     ),
 ]
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 
 
+MAX_DECIMAL_PLACES = 2
+
+
 def _json_number(value: Any) -> Any:
-    """Money arrives as a JSON number: "12.50" (a string) or true (a bool) is refused, not coerced."""
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         raise ValueError(N_("Must be a JSON number."))
+    # The body's numbers are read as decimals (csr.http); counted on the exact value, since pydantic's own
+    # count works at 28 significant digits, where 1.00000000000000000000000000001 is 1.
+    cents = Decimal(1).scaleb(-MAX_DECIMAL_PLACES)
+    if isinstance(value, Decimal) and value.is_finite() and value.adjusted() < 9 and value != value.quantize(cents):
+        raise PydanticCustomError(
+            "decimal_max_places", FIELD_MESSAGES["decimal_max_places"], {"decimal_places": MAX_DECIMAL_PLACES}
+        )
     return value
 
 
-Money = Annotated[Decimal, BeforeValidator(_json_number), Field(ge=0, le=Decimal("99999999.99"), decimal_places=2)]
+Money = Annotated[
+    Decimal,
+    BeforeValidator(_json_number),
+    Field(ge=0, le=Decimal("99999999.99"), decimal_places=MAX_DECIMAL_PLACES),
+]
 Limit = Annotated[int, Field(ge=1, le=100)]
 Cursor = Annotated[str, StringConstraints(max_length=2048)]
 
