@@ -9,6 +9,7 @@ dropped: the next client of each service carries it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -33,7 +34,8 @@ def aws_error(code: str, operation: str, status: int = 400, **extra: Any) -> Cli
 @dataclass
 class Fault:
     """Raise `make_error()` on the calls of `service.operation` (`*` for any, `A|B` for either) after the
-    first `after` of them went through, at most `times` times (None: every time)."""
+    first `after` of them went through, at most `times` times (None: every time); with `table`, only on the
+    calls on that DynamoDB table (a request's `TableName`)."""
 
     service: str
     operation: str
@@ -43,9 +45,12 @@ class Fault:
     seen: int = 0
     raised: int = 0
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (operation, request dict) seen
+    table: str | None = None
 
     def __call__(self, model: Any, params: dict[str, Any], **_: Any) -> None:
         if self.operation != "*" and model.name not in self.operation.split("|"):
+            return
+        if self.table is not None and json.loads(params["body"]).get("TableName") != self.table:
             return
         self.seen += 1
         self.calls.append((model.name, params))

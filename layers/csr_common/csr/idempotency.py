@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -49,6 +50,15 @@ def _config() -> IdempotencyConfig:
     )
 
 
+@dataclass
+class _Attempt:
+    """What the action did, kept in case the store fails after it: `answer` once it completed, `failure`
+    once it raised."""
+
+    answer: dict[str, Any] | None = None
+    failure: Exception | None = None
+
+
 def run_idempotent(
     caller: Caller,
     key: str | None,
@@ -71,8 +81,15 @@ def run_idempotent(
         IdempotencyValidationError,
     )
 
+    attempt = _Attempt()
+
     def once(request: dict[str, Any]) -> dict[str, Any]:
-        return action().model_dump(mode="json")
+        try:
+            attempt.answer = action().model_dump(mode="json")
+        except Exception as exc:
+            attempt.failure = exc
+            raise
+        return attempt.answer
 
     guarded = idempotent_function(data_keyword_argument="request", persistence_store=_persistence(), config=_config())(
         once
@@ -92,7 +109,17 @@ def run_idempotent(
             "A request with this Idempotency-Key is still being processed.", code="idempotency_in_progress"
         ) from exc
     except IdempotencyPersistenceLayerError as exc:
-        # Which call to the idempotency store failed, and why: the operator's only lead.
+        # Each warning carries which call to the idempotency store failed, and why: the operator's only lead.
+        if attempt.answer is not None:
+            # The change is committed, only its answer went unrecorded: answer it. A retry with the key is
+            # told `idempotency_in_progress` while the claim lives, rather than being applied again.
+            logger.warning("idempotency store could not record the answer; answering it unrecorded", exc_info=exc)
+            return attempt.answer
+        if attempt.failure is not None:
+            # Nothing was applied, and the claim stays until the invocation's time is up: the client gets
+            # the action's own answer (its refusal or its 503), as it would without a key.
+            logger.warning("idempotency store could not release the key of a failed request", exc_info=exc)
+            raise attempt.failure from attempt.failure.__cause__
         logger.warning("idempotency store unavailable", exc_info=exc)
         raise DependencyUnavailableError() from exc
     return result
