@@ -23,23 +23,14 @@ def aws() -> Iterator[LocalAws]:
     local = LocalAws(password_hash_log2_n=10).start()
     from csr import clock
     from csr.settings import get_settings
+    from tests.integration.faults import drop_clients
 
     get_settings.cache_clear()
-    _clear_client_caches()
+    drop_clients()
     yield local
     clock.reset()
     local.stop()
-    _clear_client_caches()
-
-
-def _clear_client_caches() -> None:
-    from csr import email, idempotency
-    from csr.data import dynamo, queue
-
-    dynamo._resource.cache_clear()
-    queue._client.cache_clear()
-    idempotency._persistence.cache_clear()
-    email._client.cache_clear()
+    drop_clients()
 
 
 @pytest.fixture
