@@ -53,7 +53,7 @@ def handle_list_groups(
 
 
 @app.post("/groups", status_code=202, responses={202: accepted(GroupAccepted)})
-@errors({409: ["name_taken"], 422: ["clients_unavailable"]})
+@errors({409: ["name_taken", "concurrent_change"], 422: ["clients_unavailable"]})
 def handle_create_group(body: CreateGroupRequest, idempotency_key: IdempotencyKey = None) -> GroupAccepted:
     caller = app.caller()
     result = run_idempotent(
@@ -82,7 +82,7 @@ def handle_get_group(group_id: GroupId) -> GroupView:
 
 
 @app.patch("/groups/<group_id>", status_code=202, responses={202: accepted(RequestAccepted)})
-@errors({409: ["name_taken"], 422: ["confirmation_required", "clients_unavailable"]})
+@errors({409: ["name_taken", "concurrent_change"], 422: ["confirmation_required", "clients_unavailable"]})
 def handle_update_group(
     group_id: GroupId, body: UpdateGroupRequest, idempotency_key: IdempotencyKey = None
 ) -> RequestAccepted:

@@ -26,11 +26,13 @@ def handle_upsert_payment(payment_id: UpstreamId, body: PaymentFeed) -> Payment:
 
 
 @app.put("/integration/clients/<client_id>")
+@errors({409: ["concurrent_change"]})
 def handle_upsert_client(client_id: UpstreamId, body: ClientFeed) -> Client:
     return relationships.upsert_client(app.caller(), client_id, body)
 
 
 @app.put("/integration/employees/<employee_id>")
+@errors({409: ["concurrent_change"]})
 def handle_upsert_employee(employee_id: UpstreamId, body: EmployeeFeed) -> Employee:
     return relationships.upsert_employee(app.caller(), employee_id, body)
 

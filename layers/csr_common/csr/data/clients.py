@@ -62,11 +62,25 @@ def load_client(tenant_id: str, client_id: str) -> Client | None:
     return load_clients(tenant_id, [client_id]).get(client_id)
 
 
+def _profile(client: Client) -> dict[str, Any]:
+    return client.model_dump(mode="json", exclude={"group_id"})
+
+
 def add_client_write(tx: Transaction, tenant_id: str, before: Client | None, after: Client) -> None:
     """The profile, its index entries and its relationship's end date; entries of a former name, number or
-    end date are removed."""
-    item = {**_profile_key(tenant_id, after.client_id), **after.model_dump(mode="json", exclude={"group_id"})}
-    tx.put(item)
+    end date are removed. On condition that the profile is still `before` (absent for None), whose entries
+    are the ones removed: if a concurrent write changed it, the commit raises `ConditionFailed`."""
+    item = {**_profile_key(tenant_id, after.client_id), **_profile(after)}
+    if before is None:
+        tx.put(item, condition="attribute_not_exists(pk)")
+    else:
+        read = _profile(before)
+        tx.put(
+            item,
+            condition=" AND ".join(f"#a{n} = :a{n}" for n in range(len(read))),
+            names={f"#a{n}": name for n, name in enumerate(read)},
+            values={f":a{n}": value for n, value in enumerate(read.values())},
+        )
     wanted = _index_keys(tenant_id, after) + _expiry_keys(tenant_id, after)
     for key in _index_keys(tenant_id, before) + _expiry_keys(tenant_id, before) if before else []:
         if key not in wanted:

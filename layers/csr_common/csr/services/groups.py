@@ -8,6 +8,7 @@ left pending without a message.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import datetime
 
 from csr import clock
@@ -18,7 +19,7 @@ from csr.data import groups as group_store
 from csr.data import process_requests as request_store
 from csr.data import queue
 from csr.data.dynamo import Transaction
-from csr.data.errors import DataUnavailable, UniqueTaken
+from csr.data.errors import ConditionFailed, DataUnavailable, UniqueTaken
 from csr.errors import NotFoundError
 from csr.ids import new_id
 from csr.models.groups import (
@@ -42,6 +43,7 @@ from csr.models.groups import (
     require_confirmation,
 )
 from csr.rules import groups as rules
+from csr.services.customer_changes import retry_on_conflict
 from csr.text import fold
 
 SYSTEM = "system"
@@ -94,11 +96,21 @@ def submit(tenant_id: str, request: ProcessRequest, tx: Transaction, undo: Trans
         queue.send_request(tenant_id, request.request_id)
     except DataUnavailable:
         request_store.add_request_delete(undo, tenant_id, request.request_id)
-        undo.commit()
+        # An undo that a concurrent change defeats leaves the request stored (the cleanup job queues it
+        # later), as an undo that fails outright does: either way the answer is this retry-safe 503,
+        # never a ConditionFailed that a caller would take for a write that did not land.
+        with suppress(ConditionFailed):
+            undo.commit()
         raise
 
 
 def create_group(caller: Caller, body: CreateGroupRequest) -> GroupAccepted:
+    """A name claimed by a concurrent request cancels the transaction (a transaction conflict, not yet a
+    failed condition): checked again, the name is `name_taken`, or free. So is a rename's."""
+    return retry_on_conflict(lambda: _create_group(caller, body))
+
+
+def _create_group(caller: Caller, body: CreateGroupRequest) -> GroupAccepted:
     moment = clock.now()
     found = client_store.load_clients(caller.tenant_id, body.client_ids)
     rules.refuse_clients(rules.unavailable_clients(body.client_ids, found, None, moment))
@@ -120,6 +132,10 @@ def create_group(caller: Caller, body: CreateGroupRequest) -> GroupAccepted:
 
 
 def update_group(caller: Caller, group_id: str, body: UpdateGroupRequest) -> RequestAccepted:
+    return retry_on_conflict(lambda: _update_group(caller, group_id, body))
+
+
+def _update_group(caller: Caller, group_id: str, body: UpdateGroupRequest) -> RequestAccepted:
     moment = clock.now()
     group = _changeable_group(caller, group_id)
     adds = list(dict.fromkeys(body.add_client_ids or ()))

@@ -14,6 +14,7 @@ from csr.data.clients import DueRelationship
 from csr.data.dynamo import Transaction
 from csr.models.groups import Client, ClientFeed, Employee, EmployeeFeed
 from csr.rules.groups import relationship_active
+from csr.services.customer_changes import retry_on_conflict
 from csr.services.groups import remove_expired_clients
 
 # Entries of the end-date index read at once: with the request they go in one transaction of at most 100.
@@ -21,26 +22,38 @@ DUE_PAGE = 98
 
 
 def upsert_client(caller: Caller, client_id: str, body: ClientFeed) -> Client:
-    before = client_store.load_client(caller.tenant_id, client_id)
+    """The profile is written on condition that it is still the one read (the index entries removed are
+    that one's): a concurrent feed of the same client makes it read and decide again, so the index ends
+    with the entries of the profile written last. 409 `concurrent_change` if it keeps losing."""
+    return retry_on_conflict(lambda: _upsert_client(caller.tenant_id, client_id, body))
+
+
+def _upsert_client(tenant_id: str, client_id: str, body: ClientFeed) -> Client:
+    before = client_store.load_client(tenant_id, client_id)
     after = Client(client_id=client_id, **body.model_dump(), group_id=before.group_id if before else None)
     tx, undo = Transaction(), Transaction()
-    client_store.add_client_write(tx, caller.tenant_id, before, after)
+    client_store.add_client_write(tx, tenant_id, before, after)
     if before is not None and after.group_id is not None and not relationship_active(after, clock.now()):
         # Written with the request that takes the client out of its group: if it cannot be queued the
         # profile is put back, the feed gets a 503 and its retry (the same PUT) starts it all again.
-        client_store.add_client_write(undo, caller.tenant_id, after, before)
-        if remove_expired_clients(caller.tenant_id, after.group_id, [client_id], tx, undo) is not None:
+        client_store.add_client_write(undo, tenant_id, after, before)
+        if remove_expired_clients(tenant_id, after.group_id, [client_id], tx, undo) is not None:
             return after
     tx.commit()
     return after
 
 
 def upsert_employee(caller: Caller, employee_id: str, body: EmployeeFeed) -> Employee:
+    """One item, no index: written again when a concurrent write of it cancels the transaction."""
     employee = Employee(employee_id=employee_id, **body.model_dump())
-    tx = Transaction()
-    client_store.add_employee_write(tx, caller.tenant_id, employee)
-    tx.commit()
-    return employee
+
+    def attempt() -> Employee:
+        tx = Transaction()
+        client_store.add_employee_write(tx, caller.tenant_id, employee)
+        tx.commit()
+        return employee
+
+    return retry_on_conflict(attempt)
 
 
 def take_out_expired(moment: datetime, days_back: int, keep_going: Callable[[], bool]) -> int:
