@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
+from bench.counting import DynamoDbCounter
 from csr import clock
-from csr.data import deactivations, keys, payments
+from csr.data import deactivations, dynamo, keys, payments
 from csr.data.dynamo import MAX_TRANSACTION_ITEMS, Transaction
 from csr.models.customers import Payment, PaymentStatus, PortalStatus
 from csr.services import access
@@ -75,6 +76,20 @@ def test_every_open_payment_is_cancelled_in_parts_that_each_fit_a_transaction(cs
     customer_id, open_ids = customer_with_payments(csr, count)
     status, answer, _ = csr.call("POST", f"/customers/{customer_id}/deactivate", ACK)
     assert status == 200, answer
+    assert_fully_deactivated(customer_id, open_ids, answer)
+
+
+def test_a_deactivation_reads_each_payment_once_not_once_per_part(csr: Api) -> None:
+    customer_id, open_ids = customer_with_payments(csr, 1000)
+    counter = DynamoDbCounter(dynamo.client())
+    with counter.measure() as count:
+        status, answer, _ = csr.call("POST", f"/customers/{customer_id}/deactivate", ACK)
+    counter.close()
+    assert status == 200, answer
+    print(f"1,000 payments: {count.items_read} items read, {dict(count.by_operation)}")
+    # 1,003 payment items and the customer's own few: read once, not once for each of the 25 parts
+    assert count.items_read < 1003 + 100, count
+    assert count.by_operation["TransactWriteItems"] == 25
     assert_fully_deactivated(customer_id, open_ids, answer)
 
 
