@@ -287,8 +287,7 @@ def _unfinished(parts: _Parts) -> DependencyUnavailableError:
         extra={"customer_id": parts.customer_id, "cancelled": len(parts.cancelled), "remaining": parts.remaining()},
     )
     return DependencyUnavailableError(
-        "The deactivation is not finished: {cancelled} payments cancelled so far, {remaining} still to cancel. "
-        "Send it again to finish it; nothing is done twice.",
+        "The deactivation is not finished yet ({remaining} payments still to cancel); send it again to finish it.",
         cancelled=len(parts.cancelled),
         remaining=parts.remaining(),
     )
