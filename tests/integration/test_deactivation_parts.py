@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -220,7 +220,8 @@ def test_a_deactivation_out_of_time_stops_between_parts_and_is_finished_later(
     with time_for_parts(monkeypatch, 3):
         status, answer, _ = csr.call("POST", f"/customers/{customer_id}/deactivate", ACK)
     # A contract answer, retry-safe, rather than the invocation killed by its timeout (a 502)
-    assert (status, answer["error"]["code"]) == (503, "dependency_unavailable"), answer
+    assert status == 503, answer
+    assert answer["error"]["code"] == "dependency_unavailable"
     assert answer["error"]["details"] == {"cancelled": 120, "remaining": 180}
     # Consistent as left: the status changed, three parts' cancellations each with exactly one entry,
     # the marker listing them and findable by the cleanup job
@@ -245,3 +246,63 @@ def test_a_deactivation_out_of_time_stops_between_parts_and_is_finished_later(
         listed = [p.model_dump(mode="json") for p in stored if p.payment_id in open_ids]
         answer = {"portal_status": "permanent_lock", "cancelled_payments": listed}
     assert_fully_deactivated(customer_id, open_ids, answer)
+
+
+@contextmanager
+def before_transaction(number: int, action: Callable[[], None]) -> Iterator[None]:
+    """Runs `action` (another writer) once, just before the `number`-th transaction is sent."""
+    events = dynamo.client().meta.events
+    seen: list[int] = []
+
+    def hook(**_: Any) -> None:
+        seen.append(1)
+        if len(seen) == number:
+            action()
+
+    events.register("before-call.dynamodb.TransactWriteItems", hook, unique_id="before-transaction")
+    try:
+        yield
+    finally:
+        events.unregister("before-call.dynamodb.TransactWriteItems", unique_id="before-transaction")
+
+
+def test_a_part_that_billing_overtook_reads_again_and_leaves_that_payment_alone(csr: Api) -> None:
+    customer_id, open_ids = customer_with_payments(csr, 150)
+    by_date = payments.payments(TENANT, customer_id, frozenset({PaymentStatus.SCHEDULED, PaymentStatus.PENDING}))
+    moved = by_date[2 * access.CANCELLATIONS_PER_PART + 5]  # in the third part, read before it was moved
+
+    def billing_completes_it() -> None:
+        tx = Transaction()
+        completed = moved.model_copy(update={"status": PaymentStatus.COMPLETED})
+        payments.add_payment_write(tx, TENANT, customer_id, completed, customer_id)
+        tx.commit()
+
+    with before_transaction(3, billing_completes_it):
+        status, answer, _ = csr.call("POST", f"/customers/{customer_id}/deactivate", ACK)
+    assert status == 200, answer
+    rest = [pid for pid in open_ids if pid != moved.payment_id]
+    assert sorted(p["payment_id"] for p in answer["cancelled_payments"]) == sorted(rest)
+    stored = {p.payment_id: p.status for p in payments.payments(TENANT, customer_id)}
+    assert stored[moved.payment_id] is PaymentStatus.COMPLETED
+    assert all(stored[pid] is PaymentStatus.CANCELLED for pid in rest)
+    entries = [e for e in activity(customer_id) if e["type"] == "payment_cancelled"]
+    assert Counter(e["details"]["payment_id"] for e in entries) == Counter(rest)
+    assert deactivations.interrupted_deactivations(clock.now() + timedelta(days=1)) == []
+
+
+def test_a_deactivation_finished_meanwhile_by_another_run_is_written_once(csr: Api) -> None:
+    customer_id, open_ids = customer_with_payments(csr, 150)
+    with before_transaction(3, lambda: access.finish_deactivation(TENANT, customer_id)):
+        status, answer, _ = csr.call("POST", f"/customers/{customer_id}/deactivate", ACK)
+    assert status == 200, answer
+    assert {p["payment_id"] for p in answer["cancelled_payments"]} <= set(open_ids)
+    assert_fully_deactivated(
+        customer_id,
+        open_ids,
+        {
+            "portal_status": "permanent_lock",
+            "cancelled_payments": [
+                p.model_dump(mode="json") for p in payments.payments(TENANT, customer_id) if p.payment_id in open_ids
+            ],
+        },
+    )
