@@ -323,8 +323,8 @@ def invalid_credentials() -> UnauthorizedError:
 
 def log_in(caller: Caller, request: LoginRequest) -> LoginResponse:
     """One answer (401) for unknown email, unenrolled, no password yet and wrong password; 423 for a locked
-    account whatever the password, which is then never checked. Every path hashes once (the password or a
-    decoy), so timing tells none of them apart either."""
+    account whatever the password, which is then never checked and only its `login_failed` entry written.
+    Every path hashes once (the password or a decoy), so timing tells none of them apart either."""
     customer_id = customer_store.customer_id_by_email(caller.tenant_id, request.email)
     found = customer_store.load(caller.tenant_id, customer_id) if customer_id else None
     customer = found.customer if found and found.customer.portal.enrolled else None
@@ -344,7 +344,13 @@ def log_in(caller: Caller, request: LoginRequest) -> LoginResponse:
             password_ok = verify_password(request.password, checked_hash)
         moment = clock.now()
         result = portal.attempt_login(before.portal, password_ok, clock.iso(moment))
-        if result.outcome is not LoginOutcome.NOT_ENROLLED:
+        if result.outcome is LoginOutcome.ACCOUNT_LOCKED:
+            # Recorded, and nothing else written: the profile (its version) stays as it was, so a flood of
+            # guesses at a locked account never pushes a CSR's unlock or hide into 409 `concurrent_change`.
+            tx = Transaction()
+            activity.record(tx, caller.tenant_id, known_id, _login_entries(before, result, moment), moment)
+            tx.commit()
+        elif result.outcome is not LoginOutcome.NOT_ENROLLED:
             after = before.model_copy(update={"portal": result.state})
             save(caller, before, after, _login_entries(before, result, moment), moment)
         return result.outcome
