@@ -249,7 +249,7 @@ def test_a_deactivation_out_of_time_stops_between_parts_and_is_finished_later(
 
 
 @contextmanager
-def before_transaction(number: int, action: Callable[[], None]) -> Iterator[None]:
+def before_transaction(number: int, action: Callable[[], object]) -> Iterator[None]:
     """Runs `action` (another writer) once, just before the `number`-th transaction is sent."""
     events = dynamo.client().meta.events
     seen: list[int] = []
