@@ -20,7 +20,7 @@ from csr.data import deactivations, dynamo, keys, payments
 from csr.data.dynamo import MAX_TRANSACTION_ITEMS, Transaction
 from csr.models.customers import Payment, PaymentStatus, PortalStatus
 from csr.services import access
-from infra import apigw
+from infra import apigw, template
 from infra.schedules import run_once, schedule_of
 from tests.conftest import Api
 from tests.integration.access_helpers import TENANT, activity, create_customer, portal_of
@@ -249,15 +249,18 @@ def test_a_deactivation_out_of_time_stops_between_parts_and_is_finished_later(
 
 
 @contextmanager
-def before_transaction(number: int, action: Callable[[], object]) -> Iterator[None]:
-    """Runs `action` (another writer) once, just before the `number`-th transaction is sent."""
+def before_transaction(number: int, writer: str, action: Callable[[], object]) -> Iterator[None]:
+    """Runs `action` once as the function `writer` (another writer), just before the `number`-th
+    transaction is sent."""
     events = dynamo.client().meta.events
+    function = next(f for f in template.functions() if f.logical_id == writer)
     seen: list[int] = []
 
     def hook(**_: Any) -> None:
         seen.append(1)
         if len(seen) == number:
-            action()
+            with apigw.invoking(function):
+                action()
 
     events.register("before-call.dynamodb.TransactWriteItems", hook, unique_id="before-transaction")
     try:
@@ -277,7 +280,7 @@ def test_a_part_that_billing_overtook_reads_again_and_leaves_that_payment_alone(
         payments.add_payment_write(tx, TENANT, customer_id, completed, customer_id)
         tx.commit()
 
-    with before_transaction(3, billing_completes_it):
+    with before_transaction(3, "IntegrationFunction", billing_completes_it):
         status, answer, _ = csr.call("POST", f"/customers/{customer_id}/deactivate", ACK)
     assert status == 200, answer
     rest = [pid for pid in open_ids if pid != moved.payment_id]
@@ -292,7 +295,7 @@ def test_a_part_that_billing_overtook_reads_again_and_leaves_that_payment_alone(
 
 def test_a_deactivation_finished_meanwhile_by_another_run_is_written_once(csr: Api) -> None:
     customer_id, open_ids = customer_with_payments(csr, 150)
-    with before_transaction(3, lambda: access.finish_deactivation(TENANT, customer_id)):
+    with before_transaction(3, "CleanupFunction", lambda: access.finish_deactivation(TENANT, customer_id)):
         status, answer, _ = csr.call("POST", f"/customers/{customer_id}/deactivate", ACK)
     assert status == 200, answer
     assert {p["payment_id"] for p in answer["cancelled_payments"]} <= set(open_ids)
