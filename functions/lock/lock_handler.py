@@ -35,7 +35,8 @@ def handle_unlock_account(customer_id: CustomerId) -> PortalStatusResponse:
     {409: ["not_enrolled", "already_deactivated", "payments_pending", "concurrent_change"], 422: ["change_too_large"]}
 )
 def handle_deactivate_account(customer_id: CustomerId, body: DeactivateRequest) -> DeactivateResponse:
-    return access.deactivate(app.caller(), customer_id, body)
+    # Parts are written while the invocation has time for another; then 503, and a retry goes on.
+    return access.deactivate(app.caller(), customer_id, body, app.lambda_context.get_remaining_time_in_millis)
 
 
 @app.post("/customers/<customer_id>/hide")

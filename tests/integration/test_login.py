@@ -9,12 +9,15 @@ from typing import Any
 import pytest
 
 from csr.auth import Caller
-from csr.errors import ApiError
+from csr.data import keys
+from csr.errors import ApiError, LockedError
 from csr.models.access import LoginRequest
 from csr.models.customers import LockReason, PortalStatus
 from csr.passwords import verify_password
 from csr.services import access
 from csr.services.customer_changes import save
+from infra import template
+from infra.apigw import invoking
 from tests.conftest import Api
 from tests.integration.access_helpers import (
     TENANT,
@@ -25,6 +28,8 @@ from tests.integration.access_helpers import (
     set_portal,
 )
 from tests.integration.helpers import all_items
+
+PORTAL_APP = Caller(sub="portal-app", email="", tenant_id=TENANT, roles=frozenset({"portal"}))
 
 PASSWORD = "correct horse battery staple"
 WRONG = "Tr0ub4dor&3"
@@ -291,3 +296,53 @@ def test_a_password_set_while_the_login_runs_is_the_one_checked(
     assert (status, answer) == (200, {"customer_id": customer["customer_id"]})
     assert types_of(customer["customer_id"])[-1] == "login_succeeded"
     assert "login_failed" not in types_of(customer["customer_id"])
+
+
+def outside_the_log(customer_id: str) -> list[dict[str, Any]]:
+    """Every stored item but the customer's activity entries and their monthly counters."""
+    log = {keys.activity_pk(TENANT, customer_id), keys.activity_count_pk(TENANT, customer_id)}
+    return [item for item in all_items() if item["pk"] not in log]
+
+
+@pytest.mark.parametrize("status", [PortalStatus.LOCKED, PortalStatus.PERMANENT_LOCK, PortalStatus.HIDDEN])
+def test_a_login_to_a_locked_account_records_the_attempt_and_writes_nothing_else(
+    portal: Api, customer: dict[str, Any], status: PortalStatus
+) -> None:
+    customer_id = customer["customer_id"]
+    set_portal(customer_id, status=status, lock_reason=LockReason.MISUSE, failed_login_count=3)
+    before = outside_the_log(customer_id)
+    for guess in (PASSWORD, WRONG, WRONG):
+        code, answer = login(portal, customer["email"], guess)
+        assert (code, answer["error"]["code"]) == (423, "account_locked")
+    # the profile item (its version too) and every other item as they were: only the log grew
+    assert outside_the_log(customer_id) == before
+    later = [e for e in activity(customer_id) if e["type"] == "login_failed"]
+    assert [e["details"] for e in later] == [{"reason": "account_locked", "portal_status": status}] * 3
+
+
+def test_an_unlock_with_locked_logins_landing_before_each_of_its_writes_succeeds(
+    csr: Api, customer: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    customer_id = customer["customer_id"]
+    set_portal(customer_id, status=PortalStatus.LOCKED, lock_reason=LockReason.FAILED_LOGINS, failed_login_count=10)
+    flood = LoginRequest(email=customer["email"], password=WRONG)
+    portal_function = next(f for f in template.functions() if f.logical_id == "PortalFunction")
+    real_save = save  # what access.save is until it is replaced
+    landed: list[str] = []
+
+    def save_after_a_flood_of_logins(*args: Any, **kwargs: Any) -> Any:
+        if args[0].sub != PORTAL_APP.sub:  # the CSR's unlock: five guesses land between its read and write
+            for _ in range(5):
+                with invoking(portal_function), pytest.raises(LockedError):
+                    access.log_in(PORTAL_APP, flood)
+                landed.append("423")
+        return real_save(*args, **kwargs)
+
+    monkeypatch.setattr(access, "save", save_after_a_flood_of_logins)
+    status, answer, _ = csr.call("POST", f"/customers/{customer_id}/unlock")
+    assert (status, answer) == (200, {"portal_status": "enrolled"})
+    assert landed == ["423"] * 5  # the unlock's first write landed
+    state = portal_of(customer_id)
+    assert (state.status, state.failed_login_count) == (PortalStatus.ENROLLED, 0)
+    types = types_of(customer_id)
+    assert (types.count("login_failed"), types.count("account_unlocked")) == (5, 1)

@@ -8,6 +8,7 @@ count must not turn a CSR's lock into a 409); after `WRITE_ATTEMPTS` conflicting
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from csr import clock
@@ -15,7 +16,8 @@ from csr.auth import Caller, Role, require_role
 from csr.data import activity, deactivations, payments
 from csr.data import customers as customer_store
 from csr.data.dynamo import Transaction
-from csr.errors import ConflictError, LockedError, UnauthorizedError
+from csr.data.errors import ConditionFailed
+from csr.errors import ConflictError, DependencyUnavailableError, LockedError, UnauthorizedError
 from csr.models.access import (
     DeactivateRequest,
     DeactivateResponse,
@@ -26,6 +28,7 @@ from csr.models.access import (
 )
 from csr.models.activity import ActivityEntry, ActivityType, Actor
 from csr.models.customers import OPEN_PAYMENT_STATUSES, Customer, LockReason, Payment, PaymentStatus, PortalState
+from csr.observability import logger
 from csr.passwords import verify_password
 from csr.rules import portal
 from csr.rules.portal import LoginOutcome, Refusal, Transition
@@ -115,14 +118,23 @@ def hide(caller: Caller, customer_id: str) -> PortalStatusResponse:
 # payment), the log's monthly counter and the marker; the first part also holds the status change (the
 # profile and two credential deletes) and its `account_deactivated` entry: 2 x 40 + 6 = 86 of 100 items.
 CANCELLATIONS_PER_PART = 40
+# Time kept in hand before another part: the part's transaction (with its retries on a concurrent change)
+# and the answer take well under this, so the request answers rather than being killed by its timeout.
+PART_MARGIN_MS = 3_000
 
 
-def deactivate(caller: Caller, customer_id: str, request: DeactivateRequest) -> DeactivateResponse:
+def deactivate(
+    caller: Caller,
+    customer_id: str,
+    request: DeactivateRequest,
+    remaining_ms: Callable[[], int] | None = None,
+) -> DeactivateResponse:
     """Deactivate and cancel every open payment. Up to CANCELLATIONS_PER_PART payments this is one
-    transaction; beyond, the first part changes the status and marks the deactivation in progress, and
-    `finish_deactivation` writes the rest before the answer. A deactivation found cut short is finished."""
+    transaction; beyond, the first part changes the status and marks the deactivation in progress, and the
+    other parts are written before the answer while `remaining_ms()` leaves time for one more (else 503,
+    the marker left for the next attempt). A deactivation found cut short is finished."""
 
-    def start() -> list[Payment] | None:
+    def start() -> _Parts | list[Payment] | None:
         partition = load_customer(caller, customer_id)
         if partition.deactivation is not None:
             return None
@@ -140,22 +152,58 @@ def deactivate(caller: Caller, customer_id: str, request: DeactivateRequest) -> 
             )
         return _start_deactivation(caller, before, portal_state, open_payments, moment)
 
-    done = retry_on_conflict(start)
-    if done is not None:
-        return DeactivateResponse(cancelled_payments=done)
-    cancelled = finish_deactivation(caller.tenant_id, customer_id)
+    started = retry_on_conflict(start)
+    if isinstance(started, list):
+        return DeactivateResponse(cancelled_payments=started)
+    parts = started or _Parts.read(caller.tenant_id, customer_id)
+    cancelled = _write_parts(parts, remaining_ms) if parts else []
     now_state = load_customer(caller, customer_id).customer.portal
     if not isinstance(portal.transition(now_state, Transition.DEACTIVATE, clock.iso(clock.now())), Refusal):
         # The unfinished deactivation was undone (unlocked) before this one: this one starts afresh.
-        return deactivate(caller, customer_id, request)
+        return deactivate(caller, customer_id, request, remaining_ms)
     return DeactivateResponse(cancelled_payments=cancelled)
+
+
+@dataclass
+class _Parts:
+    """A deactivation in parts as one run knows it: the payments as last read (by date), the open ones
+    among them still to cancel from `next_index` on, and the ids cancelled so far. Read once; read again
+    only when a part loses a race (billing moved a payment on, another run wrote that part)."""
+
+    tenant_id: str
+    customer_id: str
+    actor: Actor  # the deactivating CSR: every part's entries are in that CSR's name
+    known: list[Payment]
+    left: list[Payment]
+    cancelled: set[str] = field(default_factory=set)
+    next_index: int = 0
+
+    @classmethod
+    def read(cls, tenant_id: str, customer_id: str) -> _Parts | None:
+        """The deactivation in progress, None if there is none (or no longer)."""
+        found = customer_store.load(tenant_id, customer_id)
+        marker = found.deactivation if found else None
+        if marker is None:
+            return None
+        known = payments.payments(tenant_id, customer_id)
+        left = [p for p in known if p.status in OPEN_PAYMENT_STATUSES]
+        return cls(tenant_id, customer_id, marker.actor, known, left, set(marker.cancelled))
+
+    def next_part(self) -> list[Payment]:
+        return self.left[self.next_index : self.next_index + CANCELLATIONS_PER_PART]
+
+    def remaining(self) -> int:
+        return len(self.left) - self.next_index
+
+    def answer(self) -> list[Payment]:
+        return [_cancelled(p) for p in self.known if p.payment_id in self.cancelled]
 
 
 def _start_deactivation(
     caller: Caller, before: Customer, portal_state: PortalState, open_payments: list[Payment], moment: datetime
-) -> list[Payment] | None:
+) -> _Parts | list[Payment]:
     """The first (or only) part: the status change, its entry and the first cancellations, each only if the
-    payment is still open. Returns the cancelled payments if nothing is left, None if parts remain."""
+    payment is still open. Returns the cancelled payments if nothing is left, else the parts to write."""
     first, rest = open_payments[:CANCELLATIONS_PER_PART], open_payments[CANCELLATIONS_PER_PART:]
     actor = Actor.csr(caller.sub, caller.email)
     tx = Transaction()
@@ -173,44 +221,76 @@ def _start_deactivation(
     )
     entries = [deactivated, *_cancellation_entries(first, actor, moment)]
     save(caller, before, before.model_copy(update={"portal": portal_state}), entries, moment, tx)
-    return None if rest else [_cancelled(p) for p in first]
+    if not rest:
+        return [_cancelled(p) for p in first]
+    cancelled = {p.payment_id for p in first}
+    return _Parts(caller.tenant_id, before.customer_id, actor, open_payments, open_payments, cancelled, len(first))
 
 
 def finish_deactivation(tenant_id: str, customer_id: str) -> list[Payment]:
-    """Write the remaining parts of a deactivation in progress (the next `deactivate`, or the cleanup job for
-    one found by `data.deactivations.interrupted_deactivations`): cancel the open payments a part at a time,
-    each part with its `payment_cancelled` entries (in the deactivating CSR's name), the last part clearing
-    the marker. Safe to run twice at once. Returns every payment the deactivation cancelled, by date; []
-    if none was in progress."""
-    cancelled: set[str] = set()
+    """Write the remaining parts of a deactivation in progress (the cleanup job, for one found by
+    `data.deactivations.interrupted_deactivations`). Safe to run twice at once. Returns every payment the
+    deactivation cancelled, by date; [] if none was in progress."""
+    parts = _Parts.read(tenant_id, customer_id)
+    return _write_parts(parts, None) if parts else []
+
+
+def _write_parts(parts: _Parts, remaining_ms: Callable[[], int] | None) -> list[Payment]:
+    """Cancel the open payments a part at a time, each part with its `payment_cancelled` entries and each
+    cancellation conditional on the payment being still open; the last part deletes the marker. Before
+    each part, stops with 503 if `remaining_ms()` leaves less than PART_MARGIN_MS (the marker stays)."""
+    current = parts
+    stale = False
 
     def write_part() -> bool:
-        found = customer_store.load(tenant_id, customer_id)
-        marker = found.deactivation if found else None
-        if marker is None:
-            return True
-        cancelled.update(marker.cancelled)
-        open_payments = payments.payments(tenant_id, customer_id, OPEN_PAYMENT_STATUSES)
-        part = open_payments[:CANCELLATIONS_PER_PART]
-        last = len(part) == len(open_payments)
+        nonlocal current, stale
+        if remaining_ms is not None and remaining_ms() < PART_MARGIN_MS:
+            raise _unfinished(current)
+        if stale:
+            stale = False
+            fresh = _Parts.read(parts.tenant_id, parts.customer_id)
+            if fresh is None:
+                return True  # another run finished it meanwhile
+            fresh.cancelled |= current.cancelled
+            current = fresh
+        part = current.next_part()
+        last = len(part) == current.remaining()
         moment = clock.now()
         tx = Transaction()
         for payment in part:
-            payments.add_cancellation(tx, tenant_id, customer_id, payment)
+            payments.add_cancellation(tx, parts.tenant_id, parts.customer_id, payment)
         if last:
-            deactivations.add_finish(tx, tenant_id, customer_id)
+            deactivations.add_finish(tx, parts.tenant_id, parts.customer_id)
         else:
-            deactivations.add_progress(tx, tenant_id, customer_id, [p.payment_id for p in part])
-        activity.record(tx, tenant_id, customer_id, _cancellation_entries(part, marker.actor, moment), moment)
-        tx.commit()
-        cancelled.update(p.payment_id for p in part)
+            deactivations.add_progress(tx, parts.tenant_id, parts.customer_id, [p.payment_id for p in part])
+        entries = _cancellation_entries(part, current.actor, moment)
+        activity.record(tx, parts.tenant_id, parts.customer_id, entries, moment)
+        try:
+            tx.commit()
+        except ConditionFailed:
+            stale = True
+            raise
+        current.cancelled.update(p.payment_id for p in part)
+        current.next_index += len(part)
         return last
 
     while not retry_on_conflict(write_part):
         pass
-    if not cancelled:
-        return []
-    return [_cancelled(p) for p in payments.payments(tenant_id, customer_id) if p.payment_id in cancelled]
+    return current.answer()
+
+
+def _unfinished(parts: _Parts) -> DependencyUnavailableError:
+    """Out of time between parts: everything written so far is consistent and the marker stays, so the
+    CSR's retry (or the cleanup job) finishes it; retrying is safe."""
+    logger.info(
+        "deactivation stopped for time",
+        extra={"customer_id": parts.customer_id, "cancelled": len(parts.cancelled), "remaining": parts.remaining()},
+    )
+    return DependencyUnavailableError(
+        "The deactivation is not finished yet ({remaining} payments still to cancel); send it again to finish it.",
+        cancelled=len(parts.cancelled),
+        remaining=parts.remaining(),
+    )
 
 
 def _cancelled(payment: Payment) -> Payment:
@@ -243,8 +323,8 @@ def invalid_credentials() -> UnauthorizedError:
 
 def log_in(caller: Caller, request: LoginRequest) -> LoginResponse:
     """One answer (401) for unknown email, unenrolled, no password yet and wrong password; 423 for a locked
-    account whatever the password, which is then never checked. Every path hashes once (the password or a
-    decoy), so timing tells none of them apart either."""
+    account whatever the password, which is then never checked and only its `login_failed` entry written.
+    Every path hashes once (the password or a decoy), so timing tells none of them apart either."""
     customer_id = customer_store.customer_id_by_email(caller.tenant_id, request.email)
     found = customer_store.load(caller.tenant_id, customer_id) if customer_id else None
     customer = found.customer if found and found.customer.portal.enrolled else None
@@ -264,7 +344,13 @@ def log_in(caller: Caller, request: LoginRequest) -> LoginResponse:
             password_ok = verify_password(request.password, checked_hash)
         moment = clock.now()
         result = portal.attempt_login(before.portal, password_ok, clock.iso(moment))
-        if result.outcome is not LoginOutcome.NOT_ENROLLED:
+        if result.outcome is LoginOutcome.ACCOUNT_LOCKED:
+            # Recorded, and nothing else written: the profile (its version) stays as it was, so a flood of
+            # guesses at a locked account never pushes a CSR's unlock or hide into 409 `concurrent_change`.
+            tx = Transaction()
+            activity.record(tx, caller.tenant_id, known_id, _login_entries(before, result, moment), moment)
+            tx.commit()
+        elif result.outcome is not LoginOutcome.NOT_ENROLLED:
             after = before.model_copy(update={"portal": result.state})
             save(caller, before, after, _login_entries(before, result, moment), moment)
         return result.outcome
