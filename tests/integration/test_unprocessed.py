@@ -22,7 +22,7 @@ Hook = Callable[..., None]
 @pytest.fixture(autouse=True)
 def no_backoff(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     slept: list[float] = []
-    monkeypatch.setattr(dynamo.time, "sleep", slept.append)
+    monkeypatch.setattr("csr.data.dynamo.time.sleep", slept.append)
     return slept
 
 
