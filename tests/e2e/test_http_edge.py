@@ -136,7 +136,7 @@ def test_a_burst_of_clients_is_answered_every_one(server: LocalServer) -> None:
 
     def one(n: int) -> int:
         start.wait()
-        body = new_customer_body(9000 + n, last_name="Burst")
+        body = new_customer_body(9000 + n, last_name="Burst", email=f"burst{n}@example.net")
         return server.call("POST", "/customers", token, json=body, headers={"Connection": "close"}).status_code
 
     with ThreadPoolExecutor(clients) as pool:

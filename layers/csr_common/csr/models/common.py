@@ -66,8 +66,10 @@ UpstreamId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 CustomerId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 # Text a person typed holds no control character: a NUL or an escape code would make two values that look
 # alike different (two customers under one email), and garble what a CSR reads. A note may break lines.
-TYPED = r"^\P{Cc}*$"
-TYPED_LINES = r"^(?:\P{Cc}|[\t\n\r])*$"
+# (Spelled as code points, not `\p{Cc}`: the pattern goes into the OpenAPI document, read by clients whose
+# regular expressions know no Unicode classes.)
+TYPED = r"^[^\x00-\x1f\x7f-\x9f]*$"
+TYPED_LINES = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=TYPED)]
 Address = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=TYPED)]
 District = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=TYPED)]
