@@ -89,15 +89,17 @@ Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 
 
 MAX_DECIMAL_PLACES = 2
+_SMALLEST = Decimal(1).scaleb(-MAX_DECIMAL_PLACES)  # 0.01
 
 
 def _json_number(value: Any) -> Any:
+    """Money arrives as a JSON number: "12.50" (a string) or true (a bool) is refused, not coerced. Its
+    decimals are counted on the exact value (the body's numbers are read as decimals, csr.http), since
+    pydantic's own count works at 28 significant digits, where 1.00000000000000000000000000001 is 1; a value
+    of 10^9 or more is left to the upper bound (its quantization would overflow those 28 digits)."""
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         raise ValueError(N_("Must be a JSON number."))
-    # The body's numbers are read as decimals (csr.http); counted on the exact value, since pydantic's own
-    # count works at 28 significant digits, where 1.00000000000000000000000000001 is 1.
-    cents = Decimal(1).scaleb(-MAX_DECIMAL_PLACES)
-    if isinstance(value, Decimal) and value.is_finite() and value.adjusted() < 9 and value != value.quantize(cents):
+    if isinstance(value, Decimal) and value.is_finite() and value.adjusted() < 9 and value != value.quantize(_SMALLEST):
         raise PydanticCustomError(
             "decimal_max_places", FIELD_MESSAGES["decimal_max_places"], {"decimal_places": MAX_DECIMAL_PLACES}
         )

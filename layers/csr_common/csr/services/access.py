@@ -239,6 +239,7 @@ def _write_parts(parts: _Parts, remaining_ms: Callable[[], int] | None) -> list[
     """Cancel the open payments a part at a time, each part with its `payment_cancelled` entries and each
     cancellation conditional on the payment being still open; the last part deletes the marker. Before
     each part, stops with 503 if `remaining_ms()` leaves less than PART_MARGIN_MS (the marker stays)."""
+    tenant_id, customer_id = parts.tenant_id, parts.customer_id
     current = parts
     stale = False
 
@@ -248,7 +249,7 @@ def _write_parts(parts: _Parts, remaining_ms: Callable[[], int] | None) -> list[
             raise _unfinished(current)
         if stale:
             stale = False
-            fresh = _Parts.read(parts.tenant_id, parts.customer_id)
+            fresh = _Parts.read(tenant_id, customer_id)
             if fresh is None:
                 return True  # another run finished it meanwhile
             fresh.cancelled |= current.cancelled
@@ -258,13 +259,13 @@ def _write_parts(parts: _Parts, remaining_ms: Callable[[], int] | None) -> list[
         moment = clock.now()
         tx = Transaction()
         for payment in part:
-            payments.add_cancellation(tx, parts.tenant_id, parts.customer_id, payment)
+            payments.add_cancellation(tx, tenant_id, customer_id, payment)
         if last:
-            deactivations.add_finish(tx, parts.tenant_id, parts.customer_id)
+            deactivations.add_finish(tx, tenant_id, customer_id)
         else:
-            deactivations.add_progress(tx, parts.tenant_id, parts.customer_id, [p.payment_id for p in part])
+            deactivations.add_progress(tx, tenant_id, customer_id, [p.payment_id for p in part])
         entries = _cancellation_entries(part, current.actor, moment)
-        activity.record(tx, parts.tenant_id, parts.customer_id, entries, moment)
+        activity.record(tx, tenant_id, customer_id, entries, moment)
         try:
             tx.commit()
         except ConditionFailed:
