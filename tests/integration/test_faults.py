@@ -231,6 +231,7 @@ REQUESTS = {
         202,
         PROVIDER,
     ),
+    ("GET", "/employees"): Request("GET", "/employees", BAM, None, 200, PROVIDER),
     ("GET", "/process-requests"): Request("GET", "/process-requests", BAM, None, 200, PROVIDER),
     ("GET", "/process-requests/{request_id}"): Request(
         "GET", "/process-requests/{request_id}", BAM, None, 200, PROVIDER

@@ -162,13 +162,16 @@ def group_members_pk(tenant_id: str, group_id: str) -> str:
     return f"T#{tenant_id}#G#{group_id}#CLIENTS"
 
 
-def client_index_pk(tenant_id: str) -> str:
-    """The provider's clients by folded name (`N#...`) and by business number (`B#...`)."""
-    return f"T#{tenant_id}#CLIENTIDX"
-
-
 CLIENT_NAME_PREFIX = "N#"
 CLIENT_NUMBER_PREFIX = "B#"
+
+
+def available_index_pk(tenant_id: str) -> str:
+    """The provider's available clients (an active relationship, in no group) by folded name (`N#...`) and
+    business number (`B#...`), each entry carrying what the picker shows. A client has its entries only while
+    it is available: they are written and deleted in the transactions that change its relationship or its
+    membership, so the picker never reads a grouped client."""
+    return f"T#{tenant_id}#AVAILABLE"
 
 
 def client_index_sk(prefix: str, folded: str, client_id: str) -> str:
@@ -182,6 +185,21 @@ def name_order_sk(folded_name: str, item_id: str) -> str:
 
 def employee_pk(tenant_id: str, employee_id: str) -> str:
     return f"T#{tenant_id}#EMP#{employee_id}"
+
+
+def employee_index_pk(tenant_id: str) -> str:
+    """The provider's employees by folded name (`N#name#id`, the list's order) and by each word of their name
+    and email (`W#word#id`, what `q` looks for)."""
+    return f"T#{tenant_id}#EMPIDX"
+
+
+EMPLOYEE_NAME_PREFIX = "N#"
+EMPLOYEE_WORD_PREFIX = "W#"
+
+
+def employee_groups_pk(tenant_id: str, employee_id: str) -> str:
+    """GSI partition of an employee's assignments, one per group (sort key: the group id)."""
+    return f"T#{tenant_id}#EMP#{employee_id}#GROUPS"
 
 
 def requests_pk(tenant_id: str) -> str:

@@ -44,12 +44,14 @@ def _upsert_client(tenant_id: str, client_id: str, body: ClientFeed) -> Client:
 
 
 def upsert_employee(caller: Caller, employee_id: str, body: EmployeeFeed) -> Employee:
-    """One item, no index: written again when a concurrent write of it cancels the transaction."""
+    """The profile and its index entries, written on condition that the profile is still the one read (whose
+    entries are removed): a concurrent feed of the same employee makes it read and decide again."""
     employee = Employee(employee_id=employee_id, **body.model_dump())
 
     def attempt() -> Employee:
+        before = client_store.load_employees(caller.tenant_id, [employee_id]).get(employee_id)
         tx = Transaction()
-        client_store.add_employee_write(tx, caller.tenant_id, employee)
+        client_store.add_employee_write(tx, caller.tenant_id, before, employee)
         tx.commit()
         return employee
 
@@ -85,6 +87,8 @@ def _take_out(due: list[DueRelationship]) -> None:
                 by_group[(tenant_id, client.group_id)].append(entry)
             else:
                 client_store.add_due_handled(alone, entry)
+                if client is not None:  # no longer available: it leaves the picker's index
+                    client_store.add_available_delete(alone, tenant_id, client)
     alone.commit()
     for (tenant_id, group_id), entries in by_group.items():
         tx, undo = Transaction(), Transaction()
