@@ -63,6 +63,11 @@ clean:
 bench-groups: $(STAMP)
 	PYTHONPATH=.:layers/csr_common $(BIN)/python -m bench.groups
 
+# Not part of `make test`: the available-clients page with 100 and 10,000 grouped clients (calls, items read).
+.PHONY: bench-available-clients
+bench-available-clients: $(STAMP)
+	PYTHONPATH=.:layers/csr_common $(BIN)/python -m bench.available_clients
+
 # Backfill the search index (postings with cards, district counters) of an existing table: resumable and
 # idempotent. Needs TABLE_NAME and AWS credentials for the target account (README: Search index migration).
 .PHONY: migrate-search
