@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import pytest
 from selenium.webdriver.common.by import By
@@ -76,7 +77,7 @@ def search_and_tick(console: Console, section: str, words: str, names: list[str]
     box.send_keys(words)
     console.find(f"#{section}-search").click()
     for name in names:
-        console.wait(lambda d, n=name: tick(d, section, n), f"{name} listed in {section} and ticked")
+        console.wait(partial(tick, section=section, name=name), f"{name} listed in {section} and ticked")
 
 
 def tick(driver: WebDriver, section: str, name: str) -> bool:
@@ -185,9 +186,9 @@ def test_a_bam_runs_a_group_from_creation_to_deletion(
     save.click()
     console.wait_text("#group-notice .notice-success", renamed)
     request_id = follow_to_completed(console)
-    row = console.find(f"tr[data-request='{request_id}']").text
-    assert group in row, row
-    assert renamed in row, row
+    request_row = console.find(f"tr[data-request='{request_id}']").text
+    assert group in request_row, request_row
+    assert renamed in request_row, request_row
 
     # Employees: give the new employee a role in the group
     go(console, "employees")
