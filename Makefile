@@ -63,6 +63,12 @@ clean:
 bench-groups: $(STAMP)
 	PYTHONPATH=.:layers/csr_common $(BIN)/python -m bench.groups
 
+# Backfill the available-clients index of a table written before it (docs/client-groups.md). Needs TABLE_NAME
+# and AWS credentials for the target account.
+.PHONY: migrate-available-clients
+migrate-available-clients: $(STAMP)
+	PYTHONPATH=.:layers/csr_common $(BIN)/python -m infra.migrate_available_clients $(ARGS)
+
 # Not part of `make test`: the available-clients page with 100 and 10,000 grouped clients (calls, items read).
 .PHONY: bench-available-clients
 bench-available-clients: $(STAMP)

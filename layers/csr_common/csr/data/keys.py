@@ -157,6 +157,12 @@ def client_pk(tenant_id: str, client_id: str) -> str:
     return f"T#{tenant_id}#CLIENT#{client_id}"
 
 
+def tenant_and_client(pk: str) -> tuple[str, str]:
+    """The inverse of `client_pk`: tenant and client ids contain no `#`."""
+    _, tenant_id, _, client_id = pk.split("#", 3)
+    return tenant_id, client_id
+
+
 def group_members_pk(tenant_id: str, group_id: str) -> str:
     """GSI partition of a group's membership guards, sorted by folded client name."""
     return f"T#{tenant_id}#G#{group_id}#CLIENTS"
