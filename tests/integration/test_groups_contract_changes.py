@@ -11,10 +11,12 @@ from typing import Any
 import pytest
 from boto3.dynamodb.conditions import Key
 
+from csr import clock
 from csr.data import keys
 from csr.services import group_worker
 from infra import template
 from infra.apigw import claims_for, invoke, rest_event, route_pattern
+from infra.schedules import run_once, schedule_of
 from infra.sqs_delivery import CountdownContext, SqsDelivery
 from tests.conftest import Api
 from tests.integration.group_helpers import (
@@ -311,6 +313,18 @@ def test_the_available_index_follows_memberships_and_relationships(api: Api) -> 
     assert bam(api).call("DELETE", f"/groups/{group_id}", query={"confirmation": "DELETE"})[0] == 202
     deliver()
     assert available_ids(api) == [ids[1], ids[0]]
+
+
+def test_the_cleanup_takes_every_ended_relationship_out_of_the_index(api: Api) -> None:
+    # More ungrouped clients ending on one day than one transaction could take out with their entries
+    ending = put_clients(api, 60, days=1)
+    lasting = put_clients(api, 1, prefix="L", days=30)
+    clock.advance(2 * 86400)
+    report = run_once(schedule_of("cleanup"))
+    assert (report["relationships_expired"], report["finished"]) == (60, True)
+    assert {sk.rsplit("#", 1)[1] for sk in available_entries()} == set(lasting)
+    assert available_ids(api) == lasting
+    assert not set(ending) & set(available_ids(api, limit="100"))
 
 
 def test_a_feed_that_races_a_group_never_lists_a_grouped_client(api: Api) -> None:

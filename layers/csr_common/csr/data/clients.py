@@ -12,6 +12,7 @@ from boto3.dynamodb.conditions import Key
 
 from csr import clock
 from csr.data import keys
+from csr.data.batch_write import batch_write
 from csr.data.dynamo import Transaction, batch_get, call, table
 from csr.models.groups import Client, Employee
 from csr.rules.groups import relationship_active
@@ -55,6 +56,11 @@ def add_available_delete(tx: Transaction, tenant_id: str, client: Client) -> Non
     """The client leaves the available index (it joins a group, or its relationship ended)."""
     for key in _available_keys(tenant_id, client):
         tx.delete(key)
+
+
+def remove_available(clients: Iterable[tuple[str, Client]]) -> int:
+    """(tenant, client) pairs leave the available index, in batches; returns the calls made."""
+    return batch_write(deletes=[key for tenant_id, client in clients for key in _available_keys(tenant_id, client)])
 
 
 def add_available_put(tx: Transaction, tenant_id: str, client: Client) -> None:
