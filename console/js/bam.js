@@ -2,6 +2,7 @@
 // chosen by `?screen=` (groups, create, edit, delete, employees, requests); a BAM sees no customer screen.
 import { h } from "./dom.js";
 import { t } from "./i18n.js";
+import { errorText, notice } from "./ui.js";
 import { renderGroupList, renderCreate, renderEdit, renderDelete } from "./groups.js";
 import { renderEmployees } from "./employees.js";
 import { renderRequests, stopPolling } from "./requests.js";
@@ -40,7 +41,18 @@ export async function renderBam(query, ctx) {
     ),
   );
   document.getElementById("bam-nav-slot").replaceChildren(nav);
-  return SCREENS[screen](query, ctx);
+  try {
+    return await SCREENS[screen](query, ctx);
+  } catch (error) {
+    if (error.status === 401) throw error;
+    // A group deleted meanwhile, or the API unreachable: say so, with the way back to the list.
+    const heading = h("h1", {}, t("groups.title"));
+    const slot = h("div", { class: "notice-slot" });
+    ctx.main.replaceChildren(heading, slot);
+    const text = error.status === 404 ? t("groups.not_found") : errorText(error);
+    notice(slot, "error", h("p", {}, text), h("p", {}, ctx.link({ screen: "groups" }, t("groups.back_to_list"))));
+    return heading;
+  }
 }
 
 export function clearBam() {

@@ -385,7 +385,6 @@ export async function renderEdit(query, ctx) {
 
 export async function renderDelete(query, ctx) {
   const group = await api("GET", `/groups/${seg(query.group)}`, { query: { clients_limit: PAGE } });
-  const listed = (await api("GET", "/groups", { query: { limit: 100 } })).items.find((g) => g.group_id === group.group_id);
   const { heading, nodes } = pageTop(t("groups.delete_title", { name: group.name }), ctx);
   const slot = h("div", { class: "notice-slot", id: "group-notice" });
   const remove = h("button", { type: "submit", class: "danger", id: "delete-submit" }, t("groups.delete"));
@@ -421,7 +420,7 @@ export async function renderDelete(query, ctx) {
       h(
         "dd",
         {},
-        listed ? tn("groups.client_count", listed.client_count) : null,
+        tn("groups.client_count", group.client_count),
         h("ul", { class: "plain" }, group.clients.map((c) => h("li", {}, c.name))),
         group.clients_next_cursor ? h("p", { class: "hint" }, t("groups.first_clients", { count: group.clients.length })) : null,
       ),

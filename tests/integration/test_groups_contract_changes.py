@@ -355,6 +355,7 @@ def test_a_group_s_clients_are_read_a_page_at_a_time_and_searched_by_name(api: A
     status, first, _ = bam(api).call("GET", f"/groups/{group_id}", query={"clients_limit": "3"})
     assert status == 200
     assert [c["client_id"] for c in first["clients"]] == ids[:3]
+    assert first["client_count"] == 5
     cursor = first["clients_next_cursor"]
     status, second = group_of_page(api, group_id, {"clients_limit": "3", "clients_cursor": cursor})
     assert ([c["client_id"] for c in second["clients"]], second["clients_next_cursor"]) == (ids[3:], None)

@@ -223,6 +223,7 @@ class GroupView(Model):
     status: GroupStatus
     clients: list[GroupClient]
     employees: list[GroupEmployee]
+    client_count: Count = 0
     # With `clients_limit`, `clients` is one page of the group's clients, and this is where the next starts.
     clients_next_cursor: str | None = None
 

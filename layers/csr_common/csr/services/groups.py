@@ -247,6 +247,7 @@ def get_group(caller: Caller, group_id: str, page: ClientsPage | None = None) ->
         status=group.status,
         clients=clients,
         employees=employees,
+        client_count=group.client_count,
         clients_next_cursor=next_cursor,
     )
 
