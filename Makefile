@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test lint importlint typecheck cfn-lint pytest package clean bench-search bench-activity bench-groups catalogs browser-deps
+.PHONY: serve test lint importlint typecheck cfn-lint pytest package clean bench-search bench-activity bench-groups catalogs browser-deps sdk-tools
 
 $(STAMP): pyproject.toml layers/csr_common/requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,7 +37,7 @@ bench-activity: $(STAMP)
 	PYTHONPATH=.:layers/csr_common $(BIN)/python -m bench.activity
 
 # The browser tests (tests/browser) share one local server and one Chromium, so they stay on one worker.
-pytest: $(STAMP) browser-deps
+pytest: $(STAMP) browser-deps sdk-tools
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
 
 # Debian's chromium and chromium-driver for the console's browser tests (no browser can be downloaded).
@@ -57,7 +57,19 @@ bench-search: $(STAMP)
 	$(BIN)/python -m bench.search
 
 clean:
-	rm -rf $(VENV) .aws-sam build dist
+	rm -rf $(VENV) $(SDK_VENV) .aws-sam build dist
+
+# The OpenAPI tools, whose pinned dependencies are their own, in a venv of their own: tests/e2e/test_sdk.py
+# validates the served document and drives a client generated from it (docs/api-reference.md).
+SDK_VENV := .venv-sdk
+SDK_TOOLS := openapi-spec-validator==0.9.0 openapi-python-client==0.29.1
+sdk-tools: $(SDK_VENV)/.installed
+
+$(SDK_VENV)/.installed: Makefile
+	test -x $(SDK_VENV)/bin/python || $(PYTHON) -m venv $(SDK_VENV)
+	$(SDK_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(SDK_VENV)/bin/python -m pip install --quiet $(SDK_TOOLS)
+	touch $@
 
 # Not part of `make test`: a group of 10,000 clients created, then 5,000 removed (calls, not time).
 bench-groups: $(STAMP)
