@@ -79,16 +79,17 @@ def test_a_csr_flow_through_the_generated_client(server: LocalServer, generated:
     created = server.call("POST", "/customers", token=token, json=body)
     assert created.status_code == 201, created.text
     customer_id = created.json()["customer_id"]
-    # When a CSR finds, reads and locks them and reads their activity through the generated client
+    # When a CSR finds, reads and locks them (twice) and reads their activity through the generated client
     package, _ = generated
     result = run(SDK_BIN / "python", FLOW, server.url, token, "Quillfeather", PYTHONPATH=str(package.parent))
     assert result.returncode == 0, result.stdout + result.stderr
     answers: dict[str, Any] = json.loads(result.stdout)
     # Then each call answered as the contract says, parsed into the client's models
-    assert answers["statuses"] == [200, 200, 200, 200]
+    assert answers["statuses"] == [200, 200, 200, 409, 200]
     assert answers["found"] == [customer_id]
     assert answers["read"] == {"customer_id": customer_id, "portal_status": "enrolled"}
     assert answers["locked"] == "locked"
+    assert answers["locked_again"] == "already_locked"
     newest = answers["activity"][0]
     assert (newest["type"], newest["actor"]["kind"], newest["actor"]["id"]) == ("account_locked", "csr", "sdk-csr")
     # And the lock is the server's state, not the client's

@@ -1,8 +1,8 @@
 """One CSR's flow through the client that openapi-python-client generates from the served OpenAPI document:
-find a customer, read them, lock them, read their activity. tests/e2e/test_sdk.py runs it with the
-generator's own interpreter (`.venv-sdk`, which has the client's dependencies) and the generated package on
-its path: `python sdk_flow.py BASE_URL TOKEN QUERY`. It prints, as JSON, what each call answered, through
-the client's own models."""
+find a customer, read them, lock them (twice: the second answer is the error body), read their activity.
+tests/e2e/test_sdk.py runs it with the generator's own interpreter (`.venv-sdk`, which has the client's
+dependencies) and the generated package on its path: `python sdk_flow.py BASE_URL TOKEN QUERY`. It prints,
+as JSON, what each call answered, through the client's own models."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from csr_console_api_client.models import (
     ActivityPage,
     CsrLockReason,
     CustomerView,
+    ErrorBody,
     LockRequest,
     PortalStatusResponse,
     SearchPage,
@@ -35,13 +36,16 @@ def flow(base_url: str, token: str, query: str) -> dict[str, Any]:
     body = LockRequest(reason=CsrLockReason.COMPROMISED, note="Caller reported a stolen password.")
     locked = lock_customer.sync_detailed(customer_id, client=client, body=body)
     assert isinstance(locked.parsed, PortalStatusResponse), locked.content
+    again = lock_customer.sync_detailed(customer_id, client=client, body=body)
+    assert isinstance(again.parsed, ErrorBody), again.content
     activity = list_activity.sync_detailed(customer_id, client=client, limit=5)
     assert isinstance(activity.parsed, ActivityPage), activity.content
     return {
-        "statuses": [int(answer.status_code) for answer in (found, read, locked, activity)],
+        "statuses": [int(answer.status_code) for answer in (found, read, locked, again, activity)],
         "found": [row.customer_id for row in found.parsed.items],
         "read": {"customer_id": read.parsed.customer_id, "portal_status": str(read.parsed.portal.status)},
         "locked": str(locked.parsed.portal_status),
+        "locked_again": again.parsed.error.code,
         "activity": [{"type": str(entry.type_), "actor": entry.actor.to_dict()} for entry in activity.parsed.items],
     }
 
