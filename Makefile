@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test lint importlint typecheck cfn-lint pytest package clean bench-search bench-activity bench-groups catalogs browser-deps sdk-tools
+.PHONY: serve test lint importlint typecheck cfn-lint pytest package clean bench-search bench-activity bench-groups catalogs browser-deps
 
 $(STAMP): pyproject.toml layers/csr_common/requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -63,6 +63,7 @@ clean:
 # validates the served document and drives a client generated from it (docs/api-reference.md).
 SDK_VENV := .venv-sdk
 SDK_TOOLS := openapi-spec-validator==0.9.0 openapi-python-client==0.29.1
+.PHONY: sdk-tools
 sdk-tools: $(SDK_VENV)/.installed
 
 $(SDK_VENV)/.installed: Makefile
