@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from infra.template import ROOT, api_routes
-from tests.conftest import new_customer_body
-from tests.e2e.conftest import LocalServer
+from tests.support.api import new_customer_body
+from tests.support.server import LocalServer
 
 pytestmark = pytest.mark.e2e
 
