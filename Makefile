@@ -101,3 +101,8 @@ bench-cleanup: $(STAMP)
 # Runs the scheduled cleanup once on the local server (`make serve` in another terminal; PORT as for it).
 cleanup:
 	@curl -sS --fail-with-body -X POST "http://127.0.0.1:$${PORT:-3000}/_local/jobs/cleanup"; echo
+
+# docs/api.md's routes, statuses, transitions and activity types, written from the OpenAPI document (commit it).
+.PHONY: api-reference
+api-reference: $(STAMP)
+	PYTHONPATH=.:layers/csr_common $(BIN)/python -m infra.api_reference
