@@ -10,8 +10,7 @@ from typing import Any
 
 import pytest
 
-from infra import template
-from infra.apigw import claims_for, invoke, rest_event, route_pattern
+from infra.apigw import claims_for, invoke, rest_event, template_route
 from infra.local_aws import LocalAws
 
 # Records each function's AWS calls and holds them to its IAM policy at the end of a complete run.
@@ -87,10 +86,7 @@ class Api:
         headers: dict[str, str] | None = None,
         raw_body: str | bytes | None = None,
     ) -> tuple[int, Any, dict[str, str]]:
-        route = next(
-            (r for r in template.api_routes() if r.method == method and route_pattern(r.path).match(path)), None
-        )
-        assert route is not None, f"no route {method} {path} in template.yaml"
+        route = template_route(method, path)
         text = raw_body if raw_body is not None else (json.dumps(body) if body is not None else None)
         event = rest_event(route, path, query=query, headers=headers, body=text, claims=self.claims)
         _enter_container_of(route.function.logical_id)
