@@ -205,7 +205,8 @@ class LocalApi:
         if console.is_console_path(path):
             return console.serve(method, path), "/console/"
         if path.startswith("/_local/"):
-            return self.handle_local(method, path, body), path
+            known = any(path == local_path for _, local_path in self.local_routes)
+            return self.handle_local(method, path, body), path if known else "/_local/*"
         if method == "GET" and path == portal_view.IMPERSONATION_PATH:
             with self.invoke_lock:
                 return portal_view.impersonation_page(query), path
