@@ -16,8 +16,8 @@ import pytest
 
 from infra.local_server import BODY_TIMEOUT_SECONDS, HEADERS_TIMEOUT_SECONDS, MAX_REQUEST_BYTES
 from infra.template import gateway_responses
-from tests.conftest import new_customer_body
-from tests.e2e.conftest import LocalServer
+from tests.support.api import new_customer_body
+from tests.support.server import LocalServer
 
 pytestmark = pytest.mark.e2e
 
