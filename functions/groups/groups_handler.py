@@ -51,12 +51,14 @@ SearchText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=
 def handle_list_groups(
     limit: Annotated[Limit, Query()] = 20, cursor: Annotated[Cursor | None, Query()] = None
 ) -> GroupList:
+    """List the provider's active groups by name."""
     return groups.list_groups(app.caller(), limit, cursor)
 
 
 @app.post("/groups", status_code=202, responses={202: accepted(GroupAccepted)})
 @errors({409: ["name_taken", "concurrent_change"], 422: ["clients_unavailable"]})
 def handle_create_group(body: CreateGroupRequest, idempotency_key: IdempotencyKey = None) -> GroupAccepted:
+    """Create a group of clients (done by a process request)."""
     caller = app.caller()
     result = run_idempotent(
         caller,
@@ -75,6 +77,7 @@ def handle_list_available_clients(
     limit: Annotated[Limit, Query()] = 20,
     cursor: Annotated[Cursor | None, Query()] = None,
 ) -> AvailableClientList:
+    """List the clients that can be put in a group now, by name."""
     return groups.available_clients(app.caller(), q, limit, cursor)
 
 
@@ -85,6 +88,7 @@ def handle_get_group(
     clients_limit: Annotated[Limit | None, Query()] = None,
     clients_cursor: Annotated[Cursor | None, Query()] = None,
 ) -> GroupView:
+    """Read a group with its clients (all, or with `clients_limit` a page of them) and assigned employees."""
     page = groups.ClientsPage(q=clients_q or "", limit=clients_limit, cursor=clients_cursor)
     return groups.get_group(app.caller(), group_id, page)
 
@@ -94,6 +98,7 @@ def handle_get_group(
 def handle_update_group(
     group_id: GroupId, body: UpdateGroupRequest, idempotency_key: IdempotencyKey = None
 ) -> RequestAccepted:
+    """Rename a group or add and remove its clients (done by a process request)."""
     caller = app.caller()
     result = run_idempotent(
         caller,
@@ -113,6 +118,7 @@ def handle_delete_group(
     confirmation: Annotated[list[ConfirmationWord] | None, Query()] = None,
     idempotency_key: IdempotencyKey = None,
 ) -> RequestAccepted:
+    """Delete a group, its clients becoming available again (done by a process request)."""
     caller = app.caller()
     # Read as a list so that a repeated `confirmation` is seen: it is a wrong word (API.md), whatever its values.
     given = confirmation[0] if confirmation and len(confirmation) == 1 else confirmation
@@ -132,6 +138,7 @@ def handle_delete_group(
 def handle_assign_employees(
     group_id: GroupId, body: AssignEmployeesRequest, idempotency_key: IdempotencyKey = None
 ) -> RequestAccepted:
+    """Replace a group's employee assignments (done by a process request)."""
     caller = app.caller()
     result = run_idempotent(
         caller,
@@ -150,6 +157,7 @@ def handle_list_employees(
     limit: Annotated[Limit, Query()] = 20,
     cursor: Annotated[Cursor | None, Query()] = None,
 ) -> EmployeeList:
+    """List the provider's employees with their roles and groups, for the assignment screen."""
     return groups.list_employees(app.caller(), q, limit, cursor)
 
 
@@ -159,11 +167,13 @@ def handle_list_process_requests(
     limit: Annotated[Limit, Query()] = 20,
     cursor: Annotated[Cursor | None, Query()] = None,
 ) -> ProcessRequestList:
+    """List the provider's process requests, newest first."""
     return groups.list_requests(app.caller(), status, limit, cursor)
 
 
 @app.get("/process-requests/<request_id>")
 def handle_get_process_request(request_id: RequestId) -> ProcessRequestView:
+    """Read one process request."""
     return groups.get_request(app.caller(), request_id)
 
 

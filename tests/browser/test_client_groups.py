@@ -14,8 +14,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import Select
 
-from tests.browser.conftest import LANGUAGES, WIDE, Console
-from tests.e2e.conftest import LocalServer
+from tests.support.console import LANGUAGES, WIDE, Console
+from tests.support.server import LocalServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 

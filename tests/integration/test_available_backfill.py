@@ -7,9 +7,9 @@ from boto3.dynamodb.conditions import Key
 
 from csr.data import available_backfill, keys
 from infra.migrate_available_clients import main
-from tests.conftest import Api
-from tests.integration.group_helpers import PROVIDER, bam, create_group, deliver, put_clients
-from tests.integration.helpers import all_items, table
+from tests.support.api import Api
+from tests.support.groups import PROVIDER, bam, create_group, deliver, put_clients
+from tests.support.tables import all_items, table
 
 
 def available_index() -> list[dict[str, object]]:

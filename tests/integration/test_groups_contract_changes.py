@@ -14,12 +14,11 @@ from boto3.dynamodb.conditions import Key
 from csr import clock
 from csr.data import keys
 from csr.services import group_worker
-from infra import template
-from infra.apigw import claims_for, invoke, rest_event, route_pattern
+from infra.apigw import claims_for, invoke, rest_event, template_route
 from infra.schedules import run_once, schedule_of
 from infra.sqs_delivery import CountdownContext, SqsDelivery
-from tests.conftest import Api
-from tests.integration.group_helpers import (
+from tests.support.api import Api
+from tests.support.groups import (
     PROVIDER,
     bam,
     client_body,
@@ -31,7 +30,7 @@ from tests.integration.group_helpers import (
     put_employee,
     request_of,
 )
-from tests.integration.helpers import all_items, table
+from tests.support.tables import all_items, table
 
 
 def available_entries(tenant_id: str = PROVIDER) -> list[str]:
@@ -271,7 +270,7 @@ def test_an_accent_makes_another_name(api: Api) -> None:
 def delete_with(api: Api, group_id: str, multi_query: dict[str, list[str]]) -> tuple[int, Any]:
     """DELETE with a query string whose names repeat (Api.call sends one value per name)."""
     path = f"/groups/{group_id}"
-    route = next(r for r in template.api_routes() if r.method == "DELETE" and route_pattern(r.path).match(path))
+    route = template_route("DELETE", path)
     claims = claims_for("bam-1", "bam-1@staff.example.com", ["business_account_manager"], PROVIDER)
     response = invoke(route.function, rest_event(route, path, claims=claims, multi_query=multi_query))
     return response["statusCode"], json.loads(response["body"])
