@@ -1,5 +1,5 @@
-"""Many of the product's transactions written at once, for the demo seed: their net effect on each item,
-worked out in memory, then written with BatchWriteItem (csr.data.batch_write).
+"""Many of the product's transactions loaded at once into an empty table, for the demo seed: their net
+effect on each item, worked out in memory, then imported (infra.emulator.table_import).
 
 The transactions are composed by the product's own data layer (`customers.add_customer_write`,
 `activity.record_history`, `payments.add_payment_write`...), so the items are the ones the product
@@ -11,7 +11,7 @@ of `SET a = :v`, `SET a = if_not_exists(a, :v)` and `ADD a :v` (numbers and sets
 ValueError rather than writing something the product would not. Conditions are not evaluated, with one
 exception: a conditional write to an item that an earlier transaction of the load already wrote raises
 (the seed claims each email, person id, account number and payment id once; a second claim is a bug in
-the seed, which a commit would have refused). tests/integration/test_bulk_load.py holds the fold to
+the seed, which a commit would have refused). tests/integration/test_seed_data.py holds the load to
 committing the same transactions one by one.
 """
 
@@ -22,8 +22,9 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from csr.data.batch_write import batch_write
 from csr.data.dynamo import Transaction
+from csr.settings import get_settings
+from infra.emulator.table_import import import_items
 
 Key = tuple[str, str]
 
@@ -36,7 +37,6 @@ class BulkLoad:
 
     def __init__(self) -> None:
         self.items: dict[Key, dict[str, Any]] = {}
-        self.deleted: set[Key] = set()
 
     def add(self, tx: Transaction) -> None:
         for operation in tx.operations:
@@ -48,20 +48,18 @@ class BulkLoad:
             self.add(tx)
 
     def write(self) -> int:
-        """Write every item (and delete what a transaction deleted); returns the BatchWriteItem calls."""
-        gone = [{"pk": pk, "sk": sk} for pk, sk in sorted(self.deleted - self.items.keys())]
-        return batch_write(list(self.items.values()), gone)
+        """Put every item into the (empty) table; returns how many."""
+        return import_items(get_settings().table_name, self.items.values())
 
     def _apply(self, kind: str, body: Mapping[str, Any]) -> None:
         item = body.get("Item") or body.get("Key") or {}
         key: Key = (str(item["pk"]), str(item["sk"]))
-        if "ConditionExpression" in body and (key in self.items or key in self.deleted):
+        if "ConditionExpression" in body and key in self.items:
             raise ValueError(f"bulk load: a second conditional {kind} of {key}")
         if kind == "Put":
             self.items[key] = dict(body["Item"])
         elif kind == "Delete":
             self.items.pop(key, None)
-            self.deleted.add(key)
         elif kind == "Update":
             current = self.items.setdefault(key, {"pk": key[0], "sk": key[1]})
             _update(current, body["UpdateExpression"], body.get("ExpressionAttributeNames", {}), body)
