@@ -35,6 +35,7 @@ from csr.data.dynamo import Transaction
 from csr.ids import new_id
 from csr.models.activity import ActivityEntry, ActivityType
 from csr.models.customers import (
+    OPEN_PAYMENT_STATUSES,
     Account,
     CreateCustomerRequest,
     Customer,
@@ -286,6 +287,8 @@ class _Seeder:
             *([self.added_account(tenant_id, index, len(request.accounts))] if index == 0 else []),
         ]
         customer_id = new_id("cus")
+        numbers = [account.account_number for account in request.accounts]
+        paid = self.payments(tenant_id, index, numbers) if index == 0 or self.rng.random() < 0.35 else []
         story = seed_history.Story(
             rng,
             customer_id,
@@ -296,6 +299,7 @@ class _Seeder:
             added_account=accounts[-1].account_number if len(accounts) > 1 else None,
             everything=index == 0,
         )
+        story.open_payments = [payment for payment in paid if payment.status in OPEN_PAYMENT_STATUSES]
         rich = index < RICH_HISTORIES or rng.random() < 0.1
         seed_history.tell(story, enrolled, status, reason, end, rich=rich)
         if story.state.status is not status:
@@ -321,10 +325,9 @@ class _Seeder:
             activity.record_history(tx, tenant_id, customer_id, chunk)
             history.append(tx)
         self.summary.customers.append(DemoCustomer(tenant_id, customer_id, customer.email, status))
-        paid = story.cancelled
-        if index == 0 or self.rng.random() < 0.35:
-            paid = [*paid, *self.payments(tenant_id, index, [account.account_number for account in request.accounts])]
-        return [creation, *history, *(self.payment_write(tenant_id, customer_id, payment) for payment in paid)]
+        cancelled = {payment.payment_id: payment for payment in story.cancelled}
+        stored = [cancelled.pop(payment.payment_id, payment) for payment in paid] + list(cancelled.values())
+        return [creation, *history, *(self.payment_write(tenant_id, customer_id, payment) for payment in stored)]
 
     @staticmethod
     def added_account(tenant_id: str, index: int, number: int) -> NewAccount:
@@ -342,12 +345,9 @@ class _Seeder:
         """`customer_created` as csr.services.customers.create_customer writes it, by one of the demo CSRs."""
         numbers = [account.account_number for account in customer.accounts if account.account_number not in added]
         status = PortalStatus.ENROLLED if story.enrolled_at_creation else PortalStatus.UNENROLLED
-        return ActivityEntry(
-            at=customer.created_at,
-            type=ActivityType.CUSTOMER_CREATED,
-            actor=seed_history.CSRS[0],
-            summary=ActivityType.CUSTOMER_CREATED.value,
-            details={"accounts": numbers, "portal_status": status},
+        created = clock.parse_iso(customer.created_at)
+        return seed_history.entry(
+            created, ActivityType.CUSTOMER_CREATED, seed_history.CSRS[0], accounts=numbers, portal_status=status
         )
 
     def payments(self, tenant_id: str, index: int, account_numbers: list[str]) -> list[Payment]:

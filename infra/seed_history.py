@@ -55,6 +55,11 @@ T = ActivityType
 Timed = list[tuple[datetime, ActivityEntry]]
 
 
+def entry(at: datetime, kind: ActivityType, actor: Actor, /, **details: Any) -> ActivityEntry:
+    """A seeded entry: machine details only, no prose (the summary a reader sees is composed when read)."""
+    return ActivityEntry(at=clock.iso(at), type=kind, actor=actor, summary=kind.value, details=details)
+
+
 class Story:
     """One customer's past, played step by step from `start` (the customer's creation)."""
 
@@ -87,14 +92,16 @@ class Story:
         self.code_live_until: datetime | None = None  # a recovery code not yet used or revoked
         self.message_id = ""  # the last email sent, which SES events name
         self.entries: Timed = []
-        self.cancelled: list[Payment] = []  # payments a deactivation cancelled, stored as the product leaves them
+        # The customer's open payments today (a deactivation that is the present state cancels them), and
+        # the payments deactivations cancelled, as the product leaves them.
+        self.open_payments: list[Payment] = []
+        self.cancelled: list[Payment] = []
 
     # --- time and entries ---------------------------------------------------------------------------
 
     def add(self, kind: ActivityType, actor: Actor, /, **details: Any) -> None:
-        """An entry at the story's present moment. No prose: the summary is composed when read."""
-        entry = ActivityEntry(at=clock.iso(self.at), type=kind, actor=actor, summary=kind.value, details=details)
-        self.entries.append((self.at, entry))
+        """An entry at the story's present moment."""
+        self.entries.append((self.at, entry(self.at, kind, actor, **details)))
 
     def wait(self, low_minutes: float, high_minutes: float) -> None:
         """Let time pass; never more than a third of the episode's slice."""
@@ -287,28 +294,33 @@ class Story:
             self.add(T.ACCOUNT_ADDED, self.csr(), account_number=self.added_account)
 
     def deactivation(self, final: bool = False) -> None:
-        """Deactivated with its open payment cancelled (as the product writes it, in one change), then,
-        unless it is the customer's present state, reactivated months later."""
+        """Deactivated with its open payments cancelled, as the product writes it (in one change): today's
+        open payments if this is the customer's present state, else one open then; then, unless it is the
+        present state, reactivated months later."""
         self.settle()
-        scheduled = self.at + timedelta(days=self.rng.randint(2, 20))
-        payment = Payment(
+        open_payments = self.open_payments if final else [self.past_payment()]
+        csr = self.csr()
+        before = self.change(Transition.DEACTIVATE)
+        self.add(T.ACCOUNT_DEACTIVATED, csr, previous_status=before.status, payments_to_cancel=len(open_payments))
+        for payment in open_payments:
+            cancelled = {"payment_id": payment.payment_id, "account_number": payment.account_number}
+            money = {"amount": str(payment.amount), "currency": payment.currency}
+            self.add(T.PAYMENT_CANCELLED, csr, **cancelled, **money, scheduled_for=payment.scheduled_for)
+            self.cancelled.append(payment.model_copy(update={"status": PaymentStatus.CANCELLED}))
+        if not final:
+            self.wait(30 * 24 * 60, 90 * 24 * 60)
+            self.unlock()
+
+    def past_payment(self) -> Payment:
+        """A payment that was open at a past deactivation (billing's feed had sent it)."""
+        return Payment(
             payment_id=f"PAY-HIST-{self.customer_id[-8:]}-{len(self.cancelled)}",
             account_number=self.account_number,
             amount=Decimal(self.rng.randint(2000, 30000)) / 100,
             currency="CAD",
-            status=PaymentStatus.CANCELLED,
-            scheduled_for=scheduled.date().isoformat(),
+            status=PaymentStatus.SCHEDULED,
+            scheduled_for=(self.at + timedelta(days=self.rng.randint(2, 20))).date().isoformat(),
         )
-        csr = self.csr()
-        before = self.change(Transition.DEACTIVATE)
-        self.add(T.ACCOUNT_DEACTIVATED, csr, previous_status=before.status, payments_to_cancel=1)
-        cancelled = {"payment_id": payment.payment_id, "account_number": payment.account_number}
-        money = {"amount": str(payment.amount), "currency": payment.currency, "scheduled_for": payment.scheduled_for}
-        self.add(T.PAYMENT_CANCELLED, csr, **cancelled, **money)
-        self.cancelled.append(payment)
-        if not final:
-            self.wait(30 * 24 * 60, 90 * 24 * 60)
-            self.unlock()
 
     def hiding(self, final: bool = False) -> None:
         self.settle()
@@ -385,6 +397,7 @@ def tell(
     story.logins(end, logins - len(chosen) * (logins // (len(chosen) + 1)))
     if status is not PortalStatus.ENROLLED:
         story.move_to(end)
+        story.wait(0, 12 * 60)
         story.become(status, reason)
     if story.at > clock.now():
         raise ValueError("demo history: the story ran past today")

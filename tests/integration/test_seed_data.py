@@ -90,14 +90,13 @@ def test_every_seeded_history_obeys_the_rules(seeded: Any) -> None:
     for customer in summary.customers:
         tenant_id, customer_id = customer.tenant_id, customer.customer_id
         entries = partitions[keys.activity_pk(tenant_id, customer_id)]
-        accounts = [
-            item["account_number"]
-            for item in partitions[keys.customer_pk(tenant_id, customer_id)]
-            if item["sk"].startswith(keys.ACCOUNT_SK_PREFIX)
-        ]
+        own = partitions[keys.customer_pk(tenant_id, customer_id)]
+        accounts = [item["account_number"] for item in own if item["sk"].startswith(keys.ACCOUNT_SK_PREFIX)]
+        paid = {item["payment_id"]: item for item in own if item["sk"].startswith(keys.PAYMENT_SK_PREFIX)}
         counters = partitions[keys.activity_count_pk(tenant_id, customer_id)]
         try:
             check_history(profile(partitions, tenant_id, customer_id), accounts, entries)
+            check_deactivations(entries, paid)
             check_counters(counters, entries)
         except AssertionError as failure:
             raise AssertionError(f"{customer_id}: {failure}") from failure
@@ -175,6 +174,21 @@ def check_history(profile: dict[str, Any], account_numbers: list[str], entries: 
         assert (portal["lock_reason"], portal["locked_at"]) == (reason, last_lock["at"])
         assert portal.get("lock_note") == last_lock["details"].get("note")
     assert sorted(accounts) == sorted(account_numbers), "created with some accounts, the others added"
+
+
+def check_deactivations(entries: list[dict[str, Any]], payments: dict[str, dict[str, Any]]) -> None:
+    """A deactivation cancels every open payment in the same change, each with its entry, and a customer
+    deactivated now has none open."""
+    for index, entry in enumerate(entries):
+        if entry["type"] != "account_deactivated":
+            continue
+        count = entry["details"]["payments_to_cancel"]
+        cancelled = entries[index + 1 : index + 1 + count]
+        assert all(e["type"] == "payment_cancelled" and e["at"] == entry["at"] for e in cancelled)
+        assert all(payments[e["details"]["payment_id"]]["status"] == "cancelled" for e in cancelled)
+    status_changes = [entry["type"] for entry in entries if entry["type"] in STATUS_CHANGES]
+    if status_changes and status_changes[-1] == "account_deactivated":
+        assert not [p for p in payments.values() if p["status"] in {"scheduled", "pending"}], "left open"
 
 
 def check_counters(counters: list[dict[str, Any]], entries: list[dict[str, Any]]) -> None:
