@@ -161,6 +161,10 @@ class Story:
         self.add(kind, self.customer)
         self.has_password = True
         self.state = self.state.model_copy(update={"failed_login_count": 0})
+        # The product then emails the customer that the password changed; SES reports the delivery.
+        self.email_sent()
+        self.wait(0.1, 2)
+        self.email_event(T.EMAIL_DELIVERED, "password_changed")
 
     def link_sent(self, actor: Actor) -> None:
         if not self.enrolled():
@@ -170,6 +174,10 @@ class Story:
         details = {"sent_to": self.sent_to, "expires_at": clock.iso(expires), "superseded_previous": superseded}
         self.add(T.PASSWORD_RESET_LINK_SENT, actor, **details)
         self.link_live_until = expires
+        self.email_sent()
+
+    def email_sent(self) -> None:
+        """An email the product sent: SES's id for it, which its delivery, bounce or complaint names."""
         self.message_id = f"demo-{self.rng.getrandbits(64):016x}"
 
     def email_event(self, kind: ActivityType, email_kind: str, **more: Any) -> None:
