@@ -4,8 +4,9 @@ Every item is one the product writes: each customer's writes are composed by the
 layer (`customers.add_customer_write` for the profile, accounts, uniqueness guards, search postings and
 cards and district counters; `activity.record_history` for the log and its monthly counters;
 `payments.add_payment_write`), in the transactions a writer would commit, and the histories follow the
-product's portal rules (infra.seed_history). They are then written in bulk (infra.bulk_load: their net
-effect, with BatchWriteItem) rather than committed one at a time, which took most of `make serve`'s start.
+product's portal rules (infra.seed_history). They are then loaded in bulk (infra.bulk_load: their net
+effect, imported into the emulated table) rather than committed one at a time, which took most of `make
+serve`'s start.
 The service provider's data, small, goes through the product's services.
 
 Deterministic: one `random.Random` with a fixed seed picks every name, address, status and payment (the
@@ -24,7 +25,7 @@ import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from csr import clock
@@ -33,7 +34,7 @@ from csr.data import activity, payments
 from csr.data import customers as customer_store
 from csr.data.dynamo import Transaction
 from csr.ids import new_id
-from csr.models.activity import ActivityEntry, ActivityType
+from csr.models.activity import ActivityType
 from csr.models.customers import (
     OPEN_PAYMENT_STATUSES,
     Account,
@@ -265,42 +266,27 @@ class _Seeder:
         chunks, its payments."""
         request = self.customer_request(tenant_id, index)
         status = self.status_for(index)
-        # Drawn from the main stream as before histories existed, so that payments stay what they were.
+        # Drawn from the main stream in the order of the seed before histories, so that payments stay.
         quiet_days = self.rng.randint(0, 90) if status is not PortalStatus.UNENROLLED else 0
         drawn_reason = self.rng.choice(LOCK_REASONS) if status in LOCKING_STATUSES else None
-        reason = drawn_reason if status is PortalStatus.LOCKED else None
-        rng = self.story_rng
-        language = rng.choices(list(LANGUAGE_WEIGHTS), weights=list(LANGUAGE_WEIGHTS.values()))[0]
-        # Created up to three years ago; a portal account given at creation or, later, by a CSR.
-        now = clock.now()
-        created = now - YEAR * (2.9 if index == 0 else rng.uniform(0.3, 2.95))
-        enrolled_later = status is not PortalStatus.UNENROLLED and (index == 0 or rng.random() < 0.4)
-        enroll_now = status is not PortalStatus.UNENROLLED and not enrolled_later
-        span = now - timedelta(days=1) - created
-        enrolled = None
-        if status is not PortalStatus.UNENROLLED:
-            enrolled = created + span * rng.uniform(0.01, 0.3) if enrolled_later else created
-        # Its last login up to 90 days ago (a day at least), within the last third of its life.
-        end = now - min(timedelta(days=max(quiet_days, 1)), span * 0.3)
-        accounts = [
-            *request.accounts,
-            *([self.added_account(tenant_id, index, len(request.accounts))] if index == 0 else []),
-        ]
-        customer_id = new_id("cus")
         numbers = [account.account_number for account in request.accounts]
         paid = self.payments(tenant_id, index, numbers) if index == 0 or self.rng.random() < 0.35 else []
+        accounts = [*request.accounts, *([self.added_account(tenant_id, index, len(numbers))] if index == 0 else [])]
+        customer_id = new_id("cus")
+        created, enrolled, end = self.timeline(index, status, quiet_days)
         story = seed_history.Story(
-            rng,
+            self.story_rng,
             customer_id,
             request.email,
             created,
-            PortalState(status=PortalStatus.ENROLLED if enroll_now else PortalStatus.UNENROLLED),
+            PortalState(status=PortalStatus.ENROLLED if enrolled == created else PortalStatus.UNENROLLED),
             account_number=accounts[0].account_number,
             added_account=accounts[-1].account_number if len(accounts) > 1 else None,
             everything=index == 0,
         )
         story.open_payments = [payment for payment in paid if payment.status in OPEN_PAYMENT_STATUSES]
-        rich = index < RICH_HISTORIES or rng.random() < 0.1
+        rich = index < RICH_HISTORIES or self.story_rng.random() < 0.1
+        reason = drawn_reason if status is PortalStatus.LOCKED else None
         seed_history.tell(story, enrolled, status, reason, end, rich=rich)
         if story.state.status is not status:
             raise ValueError(f"demo history: {customer_id} ended {story.state.status}, not {status}")
@@ -310,24 +296,56 @@ class _Seeder:
             portal=story.state,
             password_hash=self.password_hash if story.has_password else None,
             **request.model_dump(exclude={"accounts", "enroll_in_portal", "language"}),
-            language=language,
+            language=self.story_rng.choices(list(LANGUAGE_WEIGHTS), weights=list(LANGUAGE_WEIGHTS.values()))[0],
             accounts=[Account.model_validate(account.model_dump()) for account in accounts],
         )
-        added = {
-            entry.details["account_number"] for _, entry in story.entries if entry.type is ActivityType.ACCOUNT_ADDED
-        }
-        creation = Transaction()
-        customer_store.add_customer_write(creation, tenant_id, None, customer)
-        activity.record(creation, tenant_id, customer_id, [self.created_entry(customer, added, story)], created)
-        history = []
-        for chunk in seed_history.chunks(story):
-            tx = Transaction()
-            activity.record_history(tx, tenant_id, customer_id, chunk)
-            history.append(tx)
         self.summary.customers.append(DemoCustomer(tenant_id, customer_id, customer.email, status))
         cancelled = {payment.payment_id: payment for payment in story.cancelled}
         stored = [cancelled.pop(payment.payment_id, payment) for payment in paid] + list(cancelled.values())
-        return [creation, *history, *(self.payment_write(tenant_id, customer_id, payment) for payment in stored)]
+        return [
+            self.creation(tenant_id, customer, story),
+            *self.history(tenant_id, customer_id, story),
+            *(self.payment_write(tenant_id, customer_id, payment) for payment in stored),
+        ]
+
+    def timeline(self, index: int, status: PortalStatus, quiet_days: int) -> tuple[datetime, datetime | None, datetime]:
+        """When the customer was created (up to three years ago), given a portal account (at creation, later
+        by a CSR, or never: None), and last active (up to 90 days ago, a day at least, in the last third)."""
+        now = clock.now()
+        created = now - YEAR * (2.9 if index == 0 else self.story_rng.uniform(0.3, 2.95))
+        span = now - timedelta(days=1) - created
+        end = now - min(timedelta(days=max(quiet_days, 1)), span * 0.3)
+        if status is PortalStatus.UNENROLLED:
+            return created, None, end
+        if index == 0 or self.story_rng.random() < 0.4:
+            return created, created + span * self.story_rng.uniform(0.01, 0.3), end
+        return created, created, end
+
+    @staticmethod
+    def creation(tenant_id: str, customer: Customer, story: seed_history.Story) -> Transaction:
+        """The customer as it is now, with its `customer_created` entry as csr.services.customers writes it
+        (by one of the demo CSRs; the accounts it was created with), in one transaction."""
+        tx = Transaction()
+        customer_store.add_customer_write(tx, tenant_id, None, customer)
+        added = {
+            entry.details["account_number"] for _, entry in story.entries if entry.type is ActivityType.ACCOUNT_ADDED
+        }
+        numbers = [account.account_number for account in customer.accounts if account.account_number not in added]
+        status = PortalStatus.ENROLLED if story.enrolled_at_creation else PortalStatus.UNENROLLED
+        created = clock.parse_iso(customer.created_at)
+        kind = ActivityType.CUSTOMER_CREATED
+        entry = seed_history.entry(created, kind, seed_history.CSRS[0], accounts=numbers, portal_status=status)
+        activity.record(tx, tenant_id, customer.customer_id, [entry], created)
+        return tx
+
+    @staticmethod
+    def history(tenant_id: str, customer_id: str, story: seed_history.Story) -> list[Transaction]:
+        transactions = []
+        for chunk in seed_history.chunks(story):
+            tx = Transaction()
+            activity.record_history(tx, tenant_id, customer_id, chunk)
+            transactions.append(tx)
+        return transactions
 
     @staticmethod
     def added_account(tenant_id: str, index: int, number: int) -> NewAccount:
@@ -338,16 +356,6 @@ class _Seeder:
             billing_address="88 Chemin du Lac",
             district="riverside",
             nickname="Cottage",
-        )
-
-    @staticmethod
-    def created_entry(customer: Customer, added: set[str], story: seed_history.Story) -> ActivityEntry:
-        """`customer_created` as csr.services.customers.create_customer writes it, by one of the demo CSRs."""
-        numbers = [account.account_number for account in customer.accounts if account.account_number not in added]
-        status = PortalStatus.ENROLLED if story.enrolled_at_creation else PortalStatus.UNENROLLED
-        created = clock.parse_iso(customer.created_at)
-        return seed_history.entry(
-            created, ActivityType.CUSTOMER_CREATED, seed_history.CSRS[0], accounts=numbers, portal_status=status
         )
 
     def payments(self, tenant_id: str, index: int, account_numbers: list[str]) -> list[Payment]:
