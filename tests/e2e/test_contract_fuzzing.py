@@ -21,7 +21,7 @@ from schemathesis.checks import (
 )
 
 from infra.template import api_routes
-from tests.e2e.conftest import LocalServer
+from tests.support.server import LocalServer
 
 pytestmark = pytest.mark.e2e
 

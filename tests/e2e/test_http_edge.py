@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from infra.local_server import BODY_READ_TIMEOUT_SECONDS
-from tests.conftest import new_customer_body
-from tests.e2e.conftest import LocalServer
+from tests.support.api import new_customer_body
+from tests.support.server import LocalServer
 
 pytestmark = pytest.mark.e2e
 

@@ -12,8 +12,8 @@ import pytest
 from csr import clock
 from infra.local_server import ses_event_functions
 from infra.template import api_routes
-from tests.conftest import new_customer_body
-from tests.e2e.conftest import LocalServer
+from tests.support.api import new_customer_body
+from tests.support.server import LocalServer
 
 pytestmark = pytest.mark.e2e
 

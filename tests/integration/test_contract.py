@@ -11,7 +11,7 @@ import pytest
 from csr.auth import Role
 from infra import template
 from infra.local_aws import LocalAws
-from tests.conftest import Api
+from tests.support.api import Api
 
 # The local-only routes are absent from template.yaml by design.
 ROUTES = sorted({(r.method, r.path) for r in template.api_routes()})

@@ -19,7 +19,7 @@ from csr.rules.portal import MAX_FAILED_LOGINS, TRANSITIONS, Transition
 from infra import seed
 from infra.bulk_load import BulkLoad
 from infra.local_aws import LocalAws
-from tests.integration.helpers import all_items
+from tests.support.tables import all_items
 
 STATUS_CHANGES = {
     "account_enrolled": (Transition.ENROLL, PortalStatus.ENROLLED),
