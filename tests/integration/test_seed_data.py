@@ -14,6 +14,7 @@ import pytest
 
 from csr.data import keys
 from csr.data.batch_write import batch_write
+from csr.models.activity import ActivityType
 from csr.models.customers import PortalStatus
 from csr.rules.portal import MAX_FAILED_LOGINS, TRANSITIONS, Transition
 from infra import seed
@@ -197,3 +198,11 @@ def check_counters(counters: list[dict[str, Any]], entries: list[dict[str, Any]]
     for counter in counters:
         totals.update({name[2:]: int(value) for name, value in counter.items() if name.startswith("n_")})
     assert totals == Counter(entry["type"] for entry in entries)
+
+
+def test_the_showcase_customer_has_every_activity_type(seeded: Any) -> None:
+    # A new activity type needs an episode in infra/seed_history.py (the showcase's story has them all)
+    partitions, summary = seeded
+    showcase = summary.showcase()
+    entries = partitions[keys.activity_pk(showcase.tenant_id, showcase.customer_id)]
+    assert {entry["type"] for entry in entries} == set(ActivityType)
