@@ -16,13 +16,12 @@ import argparse
 import os
 import re
 import statistics
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import requests
 
+from infra import server_process
 from infra.template import ROOT
 
 
@@ -33,25 +32,11 @@ def cpu_seconds(pid: int) -> float:
 
 
 def one_start(root: Path) -> tuple[float, float, float]:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), str(root / "layers" / "csr_common")])}
     started = time.perf_counter()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "infra.local_server", "--port", "0"],
-        cwd=root,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
+    process, banner = server_process.start(["--port", "0"], root=root)
     try:
-        assert process.stdout is not None
-        banner = []
-        for line in process.stdout:
-            banner.append(line)
-            if line.startswith("Serving until"):
-                break
         to_banner = time.perf_counter() - started
-        text = "".join(banner)
+        text = "\n".join(banner)
         url = re.search(r"on (http://\S+)", text)
         token = re.search(r"^  csr:\s+(\S+)$", text, re.MULTILINE)
         if not url or not token:
