@@ -12,14 +12,30 @@ from typing import Any
 
 import pytest
 
+from csr import clock
 from csr.data import keys
 from csr.data.batch_write import batch_write
-from csr.models.activity import ActivityType
+from csr.data.dynamo import Transaction
+from csr.models.activity import ActivityEntry, ActivityType
 from csr.models.customers import PortalStatus
 from csr.rules.portal import MAX_FAILED_LOGINS, TRANSITIONS, Transition
-from infra import seed
+from infra import seed, template
+from infra.apigw import invoke
 from infra.bulk_load import BulkLoad
 from infra.local_aws import LocalAws
+from infra.ses_events import SesEventType, ses_event
+from tests.support.api import Api, new_customer_body
+from tests.support.credentials import (
+    NEW_PASSWORD,
+    log_in,
+    messages_to,
+    recover,
+    reset_password,
+    send_link,
+    token_from,
+    wrong_code,
+)
+from tests.support.customers import ACK, SUPERVISOR_GROUPS, activity, create_customer
 from tests.support.tables import all_items
 
 STATUS_CHANGES = {
@@ -29,6 +45,7 @@ STATUS_CHANGES = {
     "account_deactivated": (Transition.DEACTIVATE, PortalStatus.PERMANENT_LOCK),
     "account_hidden": (Transition.HIDE, PortalStatus.HIDDEN),
 }
+RECORDED = {"outcome": "recorded"}
 PASSWORD_SET = {"password_reset_completed", "recovery_code_redeemed"}
 ISSUED = {"password_reset_link_sent", "recovery_code_generated"}
 
@@ -206,3 +223,65 @@ def test_the_showcase_customer_has_every_activity_type(seeded: Any) -> None:
     showcase = summary.showcase()
     entries = partitions[keys.activity_pk(showcase.tenant_id, showcase.customer_id)]
     assert {entry["type"] for entry in entries} == set(ActivityType)
+
+
+def drive_every_activity_type(api: Api) -> list[dict[str, Any]]:
+    """The entries the product itself writes for every activity type, on customers driven through its
+    routes (and SES's events through the email-events function), oldest first."""
+    supervisor = api.as_(groups=SUPERVISOR_GROUPS)
+    customer = create_customer(supervisor, 1)
+    cid, email = customer["customer_id"], customer["email"]
+    assert send_link(supervisor, cid)[0] == 202
+    assert reset_password(api, token_from(messages_to(email)[-1]))[0] == 204
+    events = next(function for function in template.functions() if function.logical_id == "EmailEventsFunction")
+    sent: list[SesEventType] = ["Delivery", "Bounce", "Complaint"]
+    for event in sent:
+        assert invoke(events, ses_event(messages_to(email)[0].id, event, [email], clock.now())) == RECORDED
+    assert log_in(api, email, NEW_PASSWORD) == 200
+    assert [log_in(api, email, "not the password at all") for _ in range(10)] == [401] * 10
+    assert log_in(api, email, NEW_PASSWORD) == 423
+    routes = [
+        ("POST", "unlock", None),
+        ("POST", "recovery-code", None),
+        ("DELETE", "recovery-code", None),
+        ("PATCH", "", {"phone": "+1 514 555 0199"}),
+        ("POST", "accounts", {**new_customer_body(2)["accounts"][0], "account_number": "ACC-ADDED"}),
+        ("POST", "impersonation", None),
+        ("POST", "lock", {"reason": "misuse", "note": "Seen from two cities"}),
+        ("POST", "unlock", None),
+        ("POST", "hide", None),
+        ("POST", "unlock", None),
+    ]
+    for method, route, body in routes:
+        status, answer, _ = supervisor.call(method, f"/customers/{cid}/{route}".rstrip("/"), body)
+        assert status < 300, (route, answer)
+    status, issued, _ = supervisor.call("POST", f"/customers/{cid}/recovery-code")
+    assert status == 201, issued
+    assert recover(api, email, wrong_code(issued["code"]))[0] == 400
+    assert recover(api, email, issued["code"])[0] == 204
+    feed = {"account_number": "ACC-ADDED", "amount": 12.5, "currency": "CAD", "status": "scheduled"}
+    payment = {**feed, "scheduled_for": "2030-01-05"}
+    assert api.as_(groups=["integration"]).call("PUT", "/integration/payments/PAY-SEED", payment)[0] == 200
+    assert supervisor.call("POST", f"/customers/{cid}/deactivate", ACK)[0] == 200
+    unenrolled = create_customer(supervisor, 3, enroll_in_portal=False)["customer_id"]
+    assert supervisor.call("POST", f"/customers/{unenrolled}/enroll")[0] == 202
+    return activity(cid) + activity(unenrolled)
+
+
+def test_seeded_entries_carry_the_details_the_product_writes(api: Api) -> None:
+    # Given what the product writes for each activity type (and by whom)
+    driven = drive_every_activity_type(api)
+    written = {(entry["type"], entry["actor"]["kind"], tuple(sorted(entry["details"]))) for entry in driven}
+    assert {kind for kind, _, _ in written} == set(ActivityType)
+    # Then every seeded entry has the shape of one the product writes: its type, actor kind and detail names
+    seeded = {
+        (entry.type.value, entry.actor.kind, tuple(sorted(entry.details)))
+        for tx in seed.demo_transactions(7, seed.SeedSummary())
+        for entry in entries_of(tx)
+    }
+    assert seeded - written == set()
+
+
+def entries_of(tx: Transaction) -> list[ActivityEntry]:
+    items = [operation["Put"]["Item"] for operation in tx.operations if "Put" in operation]
+    return [ActivityEntry.model_validate(item) for item in items if "actor" in item]
