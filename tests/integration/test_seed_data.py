@@ -7,7 +7,6 @@ the full default seed: every customer, every status, every episode."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -54,18 +53,18 @@ Partitions = dict[str, list[dict[str, Any]]]
 
 
 @pytest.fixture(scope="module")
-def seeded() -> Iterator[tuple[Partitions, seed.SeedSummary]]:
+def seeded() -> tuple[Partitions, seed.SeedSummary]:
     """The default seed's items as the bulk load would write them, by partition in key order (moto only
     for the settings)."""
     local = LocalAws(password_hash_log2_n=10).start()
     summary = seed.SeedSummary()
     load = BulkLoad()
     load.add_all(seed.demo_transactions(seed.DEFAULT_CUSTOMERS, summary))
+    local.stop()
     partitions: Partitions = {}
     for (pk, _), item in sorted(load.items.items()):
         partitions.setdefault(pk, []).append(item)
-    yield partitions, summary
-    local.stop()
+    return partitions, summary
 
 
 def test_bulk_load_writes_what_committing_each_transaction_writes(aws: LocalAws) -> None:
