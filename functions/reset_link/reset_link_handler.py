@@ -24,6 +24,7 @@ app = ConsoleResolver(roles=CSR_ROLES)
 @app.post("/customers/<customer_id>/password-reset-link", status_code=202)
 @errors({409: ["account_locked", "not_enrolled", "concurrent_change"], 503: ["email_unavailable"]})
 def handle_send_reset_link(customer_id: CustomerId, idempotency_key: IdempotencyKey = None) -> ResetLinkSent:
+    """Email a password reset link to the customer's address on record."""
     caller = app.caller()
     # The route takes no body: what a retry must repeat is the customer it targets.
     result = run_idempotent(
@@ -40,6 +41,7 @@ def handle_send_reset_link(customer_id: CustomerId, idempotency_key: Idempotency
 @app.post("/customers/<customer_id>/enroll", status_code=202)
 @errors({409: [*refusal_codes(Transition.ENROLL), "concurrent_change"], 503: ["email_unavailable"]})
 def handle_enroll_customer(customer_id: CustomerId) -> EnrollmentSent:
+    """Give an unenrolled customer portal access and email them a set-password link."""
     return reset_links.enroll(app.caller(), customer_id)
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from csr.contract import CODES_EXTENSION
 from infra import template
 from tests.support.openapi import keyed_routes, openapi_document
 
@@ -125,12 +126,7 @@ def expected_by_route(text: str) -> dict[tuple[str, str], Expected]:
 
 
 def documented(operation: dict[str, Any]) -> dict[int, set[str]]:
-    found = {}
-    for status, response in operation["responses"].items():
-        schema = response.get("content", {}).get("application/json", {}).get("schema", {})
-        enums = [part["properties"]["error"]["properties"]["code"]["enum"] for part in schema.get("allOf", [])[1:]]
-        found[int(status)] = {code for enum in enums for code in enum}
-    return found
+    return {int(status): set(response.get(CODES_EXTENSION, [])) for status, response in operation["responses"].items()}
 
 
 DEPLOYED = sorted({(route.method, route.path) for route in template.api_routes()})

@@ -7,8 +7,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from infra import template
-from infra.apigw import claims_for, invoke, rest_event, route_pattern
+from infra.apigw import claims_for, invoke, rest_event, template_route
 
 _last_function: list[str] = []
 
@@ -43,10 +42,7 @@ class Api:
         headers: dict[str, str] | None = None,
         raw_body: str | bytes | None = None,
     ) -> tuple[int, Any, dict[str, str]]:
-        route = next(
-            (r for r in template.api_routes() if r.method == method and route_pattern(r.path).match(path)), None
-        )
-        assert route is not None, f"no route {method} {path} in template.yaml"
+        route = template_route(method, path)
         text = raw_body if raw_body is not None else (json.dumps(body) if body is not None else None)
         event = rest_event(route, path, query=query, headers=headers, body=text, claims=self.claims)
         _enter_container_of(route.function.logical_id)

@@ -18,7 +18,7 @@ from moto.ses.models import ses_backends
 
 from csr.data import keys
 from infra import template
-from infra.apigw import LambdaContext, rest_event, route_pattern
+from infra.apigw import LambdaContext, rest_event, template_route
 from infra.local_aws import REGION
 from tests.support.api import Api
 from tests.support.customers import TENANT
@@ -82,7 +82,7 @@ def _new_execution_environment(function: template.Function) -> Callable[..., dic
 
 def call_concurrently(api: Api, method: str, path: str, body: Any, n: int) -> list[int]:
     """`n` identical requests released together, each in its own execution environment; their statuses."""
-    route = next(r for r in template.api_routes() if r.method == method and route_pattern(r.path).match(path))
+    route = template_route(method, path)
     handlers = [_new_execution_environment(route.function) for _ in range(n)]
     barrier = threading.Barrier(n)
 
