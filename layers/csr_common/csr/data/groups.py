@@ -239,8 +239,9 @@ def members_named(
     """A page of the group's clients whose folded name starts with `text`, by name; past
     keys.KEY_TEXT_BYTES of `text` the caller checks the whole name."""
     condition = Key("gsi1pk").eq(keys.group_members_pk(tenant_id, group_id))
-    if text:
-        condition &= Key("gsi1sk").begins_with(keys.key_prefix(fold(text)))
+    prefix = keys.key_prefix(fold(text))
+    if prefix:  # text that folds to nothing (a lone accent) looks for every client
+        condition &= Key("gsi1sk").begins_with(prefix)
     query: dict[str, Any] = {"IndexName": "gsi1", "KeyConditionExpression": condition, "Limit": limit}
     if after:
         query["ExclusiveStartKey"] = after
