@@ -88,3 +88,9 @@ bench-cleanup: $(STAMP)
 # Runs the scheduled cleanup once on the local server (`make serve` in another terminal; PORT as for it).
 cleanup:
 	@curl -sS --fail-with-body -X POST "http://127.0.0.1:$${PORT:-3000}/_local/jobs/cleanup"; echo
+
+# Register a machine caller (an app client of the user pool) to one tenant and role: docs/deploy.md. Needs
+# TABLE_NAME and AWS credentials, e.g. ARGS="--user-pool-id <id> --tenant utility-a --role portal --name portal".
+.PHONY: register-client
+register-client: $(STAMP)
+	PYTHONPATH=.:layers/csr_common $(BIN)/python -m infra.register_client $(ARGS)

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from infra import template
-from infra.apigw import claims_for, invoke, rest_event, route_pattern
+from infra.apigw import claims_for, invoke, machine_claims, rest_event, route_pattern
 from infra.local_aws import LocalAws
 
 # Records each function's AWS calls and holds them to its IAM policy at the end of a complete run.
@@ -76,6 +76,27 @@ class Api:
 
     def as_(self, *, groups: list[str], tenant_id: str = "utility-a", sub: str = "csr-1") -> Api:
         return Api(claims_for(sub, f"{sub}@staff.example.com", groups, tenant_id))
+
+    def machine(self, role: str, *, tenant_id: str = "utility-a", client_id: str | None = None) -> Api:
+        """A machine caller (the portal's back end, a feed): an app client registered to `tenant_id` as
+        `role`, calling with its client-credentials access token (scope `csr-api/<role>`)."""
+        from csr.auth import Role, scope_of
+        from csr.data import machine_clients
+
+        client = client_id or f"{role}-{tenant_id}"
+        machine_clients.register(client, tenant_id, role)
+        return Api(machine_claims(client, [scope_of(Role(role))]))
+
+    def as_roles(self, roles: list[str] | tuple[str, ...], *, tenant_id: str = "utility-a") -> Api:
+        """A caller holding `roles` with the token those roles sign in with: a machine role (portal,
+        integration) its app client's access token, people's roles an ID token with those groups."""
+        from csr.auth import MACHINE_ROLES
+
+        machine = [role for role in roles if role in MACHINE_ROLES]
+        if machine:
+            assert list(roles) == machine[:1], f"a machine holds one role, not {roles}"
+            return self.machine(machine[0], tenant_id=tenant_id)
+        return self.as_(groups=list(roles), tenant_id=tenant_id)
 
     def call(
         self,

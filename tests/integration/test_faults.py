@@ -54,7 +54,7 @@ def build_world(api: Api) -> World:
     cid = customer["customer_id"]
     set_password(cid, PASSWORD)
     feed = {"account_number": "ACC-000001", "amount": 9.5, "currency": "CAD", "status": "scheduled"}
-    status, _, _ = api.as_(groups=["integration"]).call(
+    status, _, _ = api.machine("integration").call(
         "PUT", "/integration/payments/PAY-1", {**feed, "scheduled_for": "2027-01-05"}
     )
     assert status == 200
@@ -108,7 +108,7 @@ class Request:
             client_id=world.client_ids[0],
             employee_id="E2",
         )
-        caller = api.as_(groups=list(self.groups), tenant_id=self.tenant_id)
+        caller = api.as_roles(self.groups, tenant_id=self.tenant_id)
         body = self.body(world) if self.body else None
         query = self.query
         status, answer, _ = caller.call(self.method, path, body, query=query, headers=headers)

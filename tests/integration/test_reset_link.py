@@ -40,7 +40,7 @@ def create_customer(csr: Api, n: int = 1, **overrides: Any) -> dict[str, Any]:
 
 
 def portal(api: Api, tenant_id: str = TENANT) -> Api:
-    return api.as_(groups=["portal"], tenant_id=tenant_id, sub="portal-backend")
+    return api.machine("portal", tenant_id=tenant_id)
 
 
 def sent_messages() -> list[Any]:

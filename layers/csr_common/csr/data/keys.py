@@ -127,6 +127,13 @@ def email_event_sk(event_type: str) -> str:
     return f"EVENT#{event_type}"
 
 
+# --- machine callers ----------------------------------------------------------------------------------
+def machine_client_pk(client_id: str) -> str:
+    """An app client's registration (its tenant and role), found by the `client_id` of its access token: the
+    one partition not under a tenant, since the tenant is what it names."""
+    return f"MACHINE_CLIENT#{client_id}"
+
+
 # --- client groups (tenant = the service provider) -----------------------------------------------------
 GROUP_SK = "#GROUP"
 MEMBERSHIP_SK = "MEMBERSHIP"
