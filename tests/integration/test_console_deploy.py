@@ -30,6 +30,8 @@ DEPLOYED = {
     "Api": "a1b2c3d4e5",
     "Stage": "prod",
     "UserPool": "ca-central-1_AbCdEfGhI",
+    "DataTable": "csr-prod-DataTable-1A2B3C",
+    "AlarmTopic": "arn:aws:sns:ca-central-1:123456789012:csr-prod-AlarmTopic-1A2B3C",
     "AWS::Partition": "aws",
     "AWS::AccountId": "123456789012",
 }
