@@ -14,9 +14,9 @@ from csr.auth import MACHINE_ROLES, PEOPLE_ROLES, RESOURCE_SERVER, Role, scope_o
 from csr.data import machine_clients
 from infra import template
 from infra.apigw import machine_claims
-from tests.conftest import Api, new_customer_body
-from tests.integration.faults import Fault, aws_error, injected, watching
-from tests.integration.helpers import all_items
+from tests.support.api import Api, new_customer_body
+from tests.support.faults import Fault, aws_error, injected, watching
+from tests.support.tables import all_items
 
 PAYMENT = {"account_number": "ACC-000001", "amount": 42, "currency": "CAD", "status": "pending"}
 

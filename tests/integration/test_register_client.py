@@ -14,7 +14,7 @@ from csr.data import machine_clients
 from infra import register_client
 from infra.apigw import machine_claims
 from infra.local_aws import LocalAws
-from tests.conftest import Api
+from tests.support.api import Api
 
 POOL = "us-east-1_abcdefghi"
 
