@@ -260,7 +260,7 @@ def drive_every_activity_type(api: Api) -> list[dict[str, Any]]:
     assert recover(api, email, issued["code"])[0] == 204
     feed = {"account_number": "ACC-ADDED", "amount": 12.5, "currency": "CAD", "status": "scheduled"}
     payment = {**feed, "scheduled_for": "2030-01-05"}
-    assert api.as_(groups=["integration"]).call("PUT", "/integration/payments/PAY-SEED", payment)[0] == 200
+    assert api.machine("integration").call("PUT", "/integration/payments/PAY-SEED", payment)[0] == 200
     assert supervisor.call("POST", f"/customers/{cid}/deactivate", ACK)[0] == 200
     unenrolled = create_customer(supervisor, 3, enroll_in_portal=False)["customer_id"]
     assert supervisor.call("POST", f"/customers/{unenrolled}/enroll")[0] == 202
