@@ -320,10 +320,19 @@ def test_a_failure_answers_failed_with_its_reason(site: Site, mounted: Path) -> 
     assert missing["Status"] == "FAILED"
     assert missing["Reason"] == "ValueError: missing properties: ClientId"
     assert site.keys() == set()
+    # No console where the layer should be: nothing published, nothing of the live console deleted.
+    site.request("Create", mounted)
+    shipped = site.keys()
+    empty = mounted.parent / "empty"
+    empty.mkdir()
+    unmounted = site.request("Update", empty)
+    assert unmounted["Status"] == "FAILED"
+    assert unmounted["Reason"] == f"FileNotFoundError: no console at {empty}"
+    assert site.keys() == shipped
+    assert site.invalidations() == [["/console/*"]]
     # S3 refuses (here: the bucket is gone): CloudFormation hears why, and the stack rolls back at once.
     _remove_bucket(site)
     refused = site.request("Update", mounted)
     assert refused["Status"] == "FAILED"
     assert "NoSuchBucket" in refused["Reason"]
     assert refused["PhysicalResourceId"] == "ConsoleBucket/console/"
-    assert site.invalidations() == []

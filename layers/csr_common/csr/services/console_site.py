@@ -57,9 +57,13 @@ def config(domain: str, client_id: str, redirect_uri: str) -> dict[str, Any]:
 def publish(root: Path, properties: Mapping[str, str]) -> dict[str, Any]:
     """Copy the console from `root` to the bucket, write its config.json, drop what is no longer shipped."""
     bucket = properties["BucketName"]
+    shipping = list(files(root))
+    if ("index.html", root / "index.html") not in shipping:
+        # The layer is not mounted where it should be: publishing nothing would delete the live console.
+        raise FileNotFoundError(f"no console at {root}")
     written = config(properties["HostedUiDomain"], properties["ClientId"], properties["RedirectUri"])
     shipped = {PREFIX + CONFIG}
-    for relative, path in files(root):
+    for relative, path in shipping:
         console_site.put(bucket, PREFIX + relative, path.read_bytes(), CONTENT_TYPES[path.suffix])
         shipped.add(PREFIX + relative)
     console_site.put(bucket, PREFIX + CONFIG, json.dumps(written, indent=2).encode(), CONTENT_TYPES[".json"])
