@@ -137,12 +137,6 @@ cleanup:
 register-client: $(STAMP)
 	PYTHONPATH=.:layers/csr_common $(BIN)/python -m infra.register_client $(ARGS)
 
-# After `sam deploy`: copy console/ to the stack's bucket, write its config.json from the stack's outputs and
-# invalidate CloudFront's copies (docs/deploy.md). Needs AWS credentials; STACK is the stack's name.
-.PHONY: console-deploy
-console-deploy: $(STAMP)
-	PYTHONPATH=.:layers/csr_common $(BIN)/python -m infra.console_deploy --stack $(STACK)
-
 # docs/api.md's routes, statuses, transitions and activity types, written from the OpenAPI document (commit it).
 .PHONY: api-reference
 api-reference: $(STAMP)
