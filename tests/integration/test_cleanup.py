@@ -16,14 +16,23 @@ from csr.data import deactivations, dynamo, expiry, payments
 from csr.data import process_requests as request_store
 from csr.data.dynamo import Transaction
 from csr.models.customers import PaymentStatus
-from csr.services import cleanup, group_worker
+from csr.services import cleanup
 from infra.schedules import run_once, schedule_of
 from infra.sqs_delivery import CountdownContext, SqsDelivery, queue_url
 from tests.support.api import Api
 from tests.support.credentials import send_link
 from tests.support.customers import ACK, TENANT, create_customer, customer_with_payments
 from tests.support.faults import Killed, injected, interrupt_after
-from tests.support.groups import PROVIDER, bam, create_group, deliver, group_of, put_clients, request_of
+from tests.support.groups import (
+    PROVIDER,
+    bam,
+    clients_per_transaction,
+    create_group,
+    deliver,
+    group_of,
+    put_clients,
+    request_of,
+)
 from tests.support.tables import all_items
 
 NOTHING = {
@@ -264,7 +273,7 @@ class FirstChunkOnly(CountdownContext):
 
 
 def test_a_stuck_request_that_had_added_clients_takes_them_out_when_it_fails(api: Api) -> None:
-    clients = put_clients(api, 99)  # two chunks of the worker
+    clients = put_clients(api, 99)  # several chunks of the worker
     group_id, request_id = create_group(api, "Half", clients)
     counter = DynamoDbCounter(dynamo.client())
     with counter.measure() as written:
@@ -275,7 +284,7 @@ def test_a_stuck_request_that_had_added_clients_takes_them_out_when_it_fails(api
         assert delivery.deliver_once() == 1
     counter.close()
     assert drop_queued_messages() == 1  # its follow-up message is lost
-    assert request_of(api, request_id)["items_done"] == group_worker.CLIENT_CHUNK
+    assert request_of(api, request_id)["items_done"] == clients_per_transaction()
     clock.advance(16 * 60)
     assert run() == NOTHING  # it made progress since it was created
     for _ in range(cleanup.MAX_REQUEUES):

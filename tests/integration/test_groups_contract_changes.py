@@ -12,8 +12,8 @@ import pytest
 from boto3.dynamodb.conditions import Key
 
 from csr import clock
+from csr.data import clients as client_store
 from csr.data import keys
-from csr.services import group_worker
 from infra.apigw import claims_for, invoke, rest_event, template_route
 from infra.schedules import run_once, schedule_of
 from infra.sqs_delivery import CountdownContext, SqsDelivery
@@ -22,6 +22,7 @@ from tests.support.groups import (
     PROVIDER,
     bam,
     client_body,
+    clients_per_transaction,
     create_group,
     deliver,
     feed,
@@ -171,7 +172,7 @@ class OneChunk(CountdownContext):
 
 
 def test_each_refused_client_has_its_reason(api: Api) -> None:
-    ids = put_clients(api, group_worker.CLIENT_CHUNK + 4)
+    ids = put_clients(api, clients_per_transaction() + 4)
     pending = put_clients(api, 1, prefix="P", status="pending")
     grouped, halfway = ids[0], ids[1]
     create_group(api, "Done", [grouped])
@@ -293,7 +294,15 @@ def test_a_repeated_confirmation_is_a_wrong_word(api: Api, words: list[str]) -> 
 
 def test_the_available_index_follows_memberships_and_relationships(api: Api) -> None:
     ids = put_clients(api, 3)
-    assert len(available_entries()) == 6  # by name and by business number
+    # By name, and by each word of the name and business number ("c" is left out: "client" starts with it)
+    assert sorted(sk for sk in available_entries() if sk.endswith(ids[0])) == [
+        f"N#client c 00000#{ids[0]}",
+        f"W#00000#{ids[0]}",
+        f"W#bn#{ids[0]}",
+        f"W#c00000#{ids[0]}",
+        f"W#client#{ids[0]}",
+    ]
+    assert len(available_entries()) == 15
     group_id, _ = create_group(api, "Index", ids[:2])
     deliver()
     # Grouped clients leave the index in the transactions that put them in the group
@@ -307,7 +316,8 @@ def test_the_available_index_follows_memberships_and_relationships(api: Api) -> 
     # A relationship that ends takes the client out of the index; a renamed client is found by its new name
     assert feed(api).call("PUT", f"/integration/clients/{ids[2]}", client_body("X", status="expired"))[0] == 200
     assert feed(api).call("PUT", f"/integration/clients/{ids[0]}", client_body("Zephyr", number="BN 9"))[0] == 200
-    assert sorted(available_entries()) == [f"B#bn 9#{ids[0]}", f"N#zephyr#{ids[0]}"]
+    entries = [f"N#zephyr#{ids[0]}", f"W#9#{ids[0]}", f"W#bn#{ids[0]}", f"W#zephyr#{ids[0]}"]
+    assert sorted(available_entries()) == entries
     # Deleting the group makes its clients available again
     assert bam(api).call("DELETE", f"/groups/{group_id}", query={"confirmation": "DELETE"})[0] == 202
     deliver()
@@ -339,9 +349,126 @@ def test_a_feed_that_races_a_group_never_lists_a_grouped_client(api: Api) -> Non
             "name": "Client C 00000",
             "business_number": "BN C00000",
             "relationship_expires_at": "2999-01-01T00:00:00.000Z",
+            "words": ["client", "00000", "bn", "c00000"],
+            "position": f"N#client c 00000#{ids[0]}",
         }
     )
     assert available_ids(api) == []
+    assert available_ids(api, q="client") == []
+
+
+# --- the available-clients search -----------------------------------------------------------------------
+
+
+def put_named(api: Api, named: dict[str, tuple[str, str]]) -> None:
+    for client_id, (name, number) in named.items():
+        assert feed(api).call("PUT", f"/integration/clients/{client_id}", client_body(name, number=number))[0] == 200
+
+
+NAMED = {
+    "K1": ("Société Générale du Nord", "123 456-789"),
+    "K2": ("Transports Nordiques", "555 000"),
+    "K3": ("Atlantic Freight", "789 123"),
+}
+
+
+@pytest.mark.parametrize(
+    ("q", "found"),
+    [
+        ("nord", ["K1", "K2"]),  # a middle word of one name, the first of another; by name
+        ("GENERALE", ["K1"]),  # case and accents aside, a middle word
+        ("génér du", ["K1"]),  # two words of the name, in any order
+        ("456", ["K1"]),  # a word of the business number
+        ("nord 789", ["K1"]),  # two terms matching a word of the name and one of the business number
+        ("123-45", ["K1"]),  # split like a customer search: "123" and "45"
+        ("freight 123", ["K3"]),
+        ("ale", []),  # inside a word, not at its start
+        ("nord freight", []),  # each term must match
+        ("\u0301", ["K3", "K1", "K2"]),  # a lone accent folds to nothing: no filter
+    ],
+)
+def test_available_clients_are_found_by_any_word_of_their_name_or_business_number(
+    api: Api, q: str, found: list[str]
+) -> None:
+    put_named(api, NAMED)
+    assert available_ids(api, q=q) == found
+
+
+def test_a_grouped_client_is_never_found_by_any_of_its_words(api: Api) -> None:
+    put_named(api, NAMED)
+    group_id, _ = create_group(api, "Northern", ["K1"])
+    deliver()
+    assert available_ids(api, q="nord") == ["K2"]
+    assert available_ids(api, q="456") == []
+    # Taken out of the group, it is found by its words again
+    patch = {"remove_client_ids": ["K1"], "confirmation": "CONFIRM"}
+    assert bam(api).call("PATCH", f"/groups/{group_id}", patch)[0] == 202
+    deliver()
+    assert available_ids(api, q="456") == ["K1"]
+
+
+def search_pages(api: Api, q: str, limit: int) -> list[list[str]]:
+    pages, cursor = [], None
+    while True:
+        query = {"q": q, "limit": str(limit), **({"cursor": cursor} if cursor else {})}
+        status, page, _ = bam(api).call("GET", "/groups/available-clients", query=query)
+        assert status == 200, page
+        pages.append([row["client_id"] for row in page["items"]])
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return pages
+
+
+@pytest.mark.parametrize("most", [client_store.MAX_WORD_MATCHES, 3])
+def test_a_search_pages_by_name_with_its_cursor(api: Api, monkeypatch: pytest.MonkeyPatch, most: int) -> None:
+    # Names whose word order differs from their name order; past `most` word entries the name order is read
+    monkeypatch.setattr(client_store, "MAX_WORD_MATCHES", most)
+    names = {"H1": "Zulu Harbour", "H2": "Alpha Harbours", "H3": "Mike Harbour", "H4": "Bravo Harbourside"}
+    put_named(api, {cid: (name, "BN 1") for cid, name in names.items()} | {"X1": ("Harb Other", "BN 2")})
+    create_group(api, "Taken", ["H3"])
+    deliver()
+    assert search_pages(api, "harbour", 2) == [["H2", "H4"], ["H1"]]
+    assert search_pages(api, "harbour bn", 1) == [["H2"], ["H4"], ["H1"]]
+    # A cursor is bound to its query's words, whatever their order and case
+    status, first, _ = bam(api).call("GET", "/groups/available-clients", query={"q": "Harbour BN", "limit": "1"})
+    assert status == 200
+    status, page, _ = bam(api).call(
+        "GET", "/groups/available-clients", query={"q": "bn  harbour", "limit": "1", "cursor": first["next_cursor"]}
+    )
+    assert (status, [row["client_id"] for row in page["items"]]) == (200, ["H4"])
+    status, error, _ = bam(api).call(
+        "GET", "/groups/available-clients", query={"q": "harb", "limit": "1", "cursor": first["next_cursor"]}
+    )
+    assert (status, error["error"]["code"]) == (400, "invalid_cursor")
+
+
+def two_letter_words(firsts: str, seconds: str) -> list[str]:
+    return [first + second for first in firsts for second in seconds]
+
+
+def test_a_client_of_many_words_stays_within_a_transaction(api: Api) -> None:
+    # 33 words of name and 21 of business number, renamed to as many others: the feed deletes and writes
+    # its entries in one transaction (40 words kept: the name's, then the number's first), the worker claims
+    # the client in one
+    letters, digits = "abcdefghijklmnopqrstuvwxyz", "0123456789"
+    before = (
+        two_letter_words("z", letters) + two_letter_words("x", letters[:7]),
+        [*two_letter_words("yw", digits), "v0"],
+    )
+    after = (
+        two_letter_words("q", letters) + two_letter_words("p", letters[:7]),
+        [*two_letter_words("ut", digits), "s0"],
+    )
+    put_named(api, {"M1": (" ".join(before[0]), " ".join(before[1]))})
+    put_named(api, {"M1": (" ".join(after[0]), " ".join(after[1]))})
+    kept = after[0] + after[1][:7]
+    assert sorted(sk for sk in available_entries() if sk.startswith("W#")) == sorted(f"W#{word}#M1" for word in kept)
+    assert available_ids(api, q="pg") == ["M1"]  # the name's last word
+    assert available_ids(api, q="u6 qa") == ["M1"]
+    _, request_id = create_group(api, "Wordy", ["M1"])
+    deliver()
+    assert request_of(api, request_id)["status"] == "completed"
+    assert available_entries() == []
 
 
 # --- a group's clients, a page at a time ----------------------------------------------------------------

@@ -7,6 +7,10 @@ from datetime import timedelta
 from typing import Any
 
 from csr import clock
+from csr.data.clients import membership_change_items
+from csr.data.dynamo import MAX_TRANSACTION_ITEMS
+from csr.models.groups import Client
+from csr.services import group_worker
 from infra.sqs_delivery import SqsDelivery
 from tests.support.api import Api
 
@@ -28,6 +32,13 @@ def client_body(name: str, *, days: float = 30, status: str = "active", number: 
         "program_accounts": ["RT0001"],
         "relationship": {"status": status, "expires_at": clock.iso(clock.now() + timedelta(days=days))},
     }
+
+
+def clients_per_transaction(prefix: str = "C") -> int:
+    """Clients of `put_clients` (all alike in their words) that one of the worker's transactions holds."""
+    body = client_body(f"Client {prefix} 00000", number=f"BN {prefix}00000")
+    items = membership_change_items(Client.model_validate({"client_id": f"{prefix}00000", **body}))
+    return min(group_worker.CLIENT_WINDOW, (MAX_TRANSACTION_ITEMS - 2) // items)
 
 
 def put_clients(api: Api, count: int, *, prefix: str = "C", tenant_id: str = PROVIDER, **body: Any) -> list[str]:

@@ -21,7 +21,12 @@ def fold(text: str) -> str:
 
 def words(text: str) -> set[str]:
     """The words of a field, split on spaces and punctuation."""
-    return {word for word in _SEPARATORS.split(fold(text)) if word}
+    return set(word_list(text))
+
+
+def word_list(text: str) -> list[str]:
+    """The words of a field in the order they are written (repeats kept)."""
+    return [word for word in _SEPARATORS.split(fold(text)) if word]
 
 
 def mask_email(email: str) -> str:

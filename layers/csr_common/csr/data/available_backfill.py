@@ -1,6 +1,7 @@
 """Backfill of the available-clients index (csr.data.keys.available_index_pk) for a table written before it,
 and removal of the index it replaces (every client by name and business number, `T#<tenant>#CLIENTIDX`),
-which nothing reads any more.
+which nothing reads any more, and of the business-number entries (`B#...`) an earlier available index had
+(word entries, `W#...`, find a business number now).
 
 Run once after the deploy that brings it (`make migrate-available-clients`). It walks the table with a Scan
 (a one-off job, never a request path), a page at a time. For each client profile it reads the membership
@@ -24,6 +25,7 @@ from csr.data.dynamo import batch_get, call, table
 from csr.models.groups import Client
 
 _OLD_INDEX = "#CLIENTIDX"
+_OLD_NUMBER_ENTRY = "B#"
 
 
 @dataclass
@@ -35,7 +37,7 @@ class Progress:
 
 def _backfill_page(items: list[dict[str, Any]], progress: Progress) -> None:
     profiles = [item for item in items if item["sk"] == keys.PROFILE_SK and "#CLIENT#" in str(item["pk"])]
-    old = [{"pk": item["pk"], "sk": item["sk"]} for item in items if str(item["pk"]).endswith(_OLD_INDEX)]
+    old = [{"pk": item["pk"], "sk": item["sk"]} for item in items if _old_entry(item)]
     guards = batch_get([membership_key(*keys.tenant_and_client(str(item["pk"]))) for item in profiles])
     grouped = {str(guard["pk"]): str(guard["group_id"]) for guard in guards}
     puts = []
@@ -48,11 +50,18 @@ def _backfill_page(items: list[dict[str, Any]], progress: Progress) -> None:
     progress.old_entries_deleted += len(old)
 
 
+def _old_entry(item: dict[str, Any]) -> bool:
+    pk, sk = str(item["pk"]), str(item["sk"])
+    return pk.endswith(_OLD_INDEX) or (pk.endswith(keys.AVAILABLE_INDEX) and sk.startswith(_OLD_NUMBER_ENTRY))
+
+
 def run(page_size: int = 1000, max_pages: int | None = None) -> Progress:
     """Walk the table; stops after `max_pages` pages if given (run again to do it all)."""
     progress = Progress()
     kwargs: dict[str, Any] = {
-        "FilterExpression": Attr("sk").eq(keys.PROFILE_SK) | Attr("pk").contains(_OLD_INDEX),
+        "FilterExpression": Attr("sk").eq(keys.PROFILE_SK)
+        | Attr("pk").contains(_OLD_INDEX)
+        | (Attr("pk").contains(keys.AVAILABLE_INDEX) & Attr("sk").begins_with(_OLD_NUMBER_ENTRY)),
         "Limit": page_size,
     }
     pages = 0

@@ -3,7 +3,7 @@ clients list reads (folded name and business number) and each client's membershi
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -16,7 +16,8 @@ from csr.data.batch_write import batch_write
 from csr.data.dynamo import Transaction, batch_get, call, table
 from csr.models.groups import Client, Employee
 from csr.rules.groups import relationship_active
-from csr.text import fold, words
+from csr.rules.search import matches, without_prefixes
+from csr.text import fold, word_list, words
 
 
 def _profile_key(tenant_id: str, client_id: str) -> dict[str, str]:
@@ -27,20 +28,46 @@ def membership_key(tenant_id: str, client_id: str) -> dict[str, str]:
     return {"pk": keys.client_pk(tenant_id, client_id), "sk": keys.MEMBERSHIP_SK}
 
 
+# A client is found by at most this many words (API.md: each word of `q` is a prefix of a word of the name or
+# business number): its entries stay few enough that a feed rewriting all of them (old ones deleted, new
+# ones put, with the profile, its end date and the guard check: 2 * (1 + 40) + 4 = 86) fits one transaction.
+# A name of 100 characters may hold 50 one-letter words; past the first 40 (in the order they are written,
+# name first), a client is still listed for a query whose longest word is one of its first 40 and the
+# others any of its words.
+MAX_INDEXED_WORDS = 40
+
+
+def _client_words(client: Client) -> list[str]:
+    """The folded words of the name then the business number, each once, minus those another word of the
+    client extends (a prefix of the short word is a prefix of the long one)."""
+    written = word_list(client.name) + word_list(client.business_number)
+    kept = without_prefixes(written)
+    return [word for word in dict.fromkeys(written) if word in kept]
+
+
 def _available_keys(tenant_id: str, client: Client) -> list[dict[str, str]]:
+    """The client's entries: one in name order (`N#`, what a page without `q` reads) and one per word
+    (`W#<word>#<id>`, what a query reads)."""
     pk = keys.available_index_pk(tenant_id)
-    return [
-        {"pk": pk, "sk": keys.client_index_sk(keys.CLIENT_NAME_PREFIX, fold(client.name), client.client_id)},
-        {
-            "pk": pk,
-            "sk": keys.client_index_sk(keys.CLIENT_NUMBER_PREFIX, fold(client.business_number), client.client_id),
-        },
+    by_word = [
+        {"pk": pk, "sk": keys.client_index_sk(keys.CLIENT_WORD_PREFIX, word, client.client_id)}
+        for word in _client_words(client)[:MAX_INDEXED_WORDS]
     ]
+    return [{"pk": pk, "sk": _name_position(client)}, *by_word]
+
+
+def _name_position(client: Client) -> str:
+    return keys.client_index_sk(keys.CLIENT_NAME_PREFIX, fold(client.name), client.client_id)
+
+
+def membership_change_items(client: Client) -> int:
+    """Items a claim or a release of the client writes in a transaction: its guard and its entries."""
+    return 1 + 1 + min(len(_client_words(client)), MAX_INDEXED_WORDS)
 
 
 def available_items(tenant_id: str, client: Client) -> list[dict[str, Any]]:
-    """The client's entries in the available index, each with what the picker shows: none unless the
-    relationship is active now and the client is in no group."""
+    """The client's entries in the available index, each with what the picker shows, the words it is found by
+    and its place in name order: none unless the relationship is active now and the client is in no group."""
     if client.group_id is not None or not relationship_active(client, clock.now()):
         return []
     card = {
@@ -48,6 +75,8 @@ def available_items(tenant_id: str, client: Client) -> list[dict[str, Any]]:
         "name": client.name,
         "business_number": client.business_number,
         "relationship_expires_at": client.relationship.expires_at,
+        "words": _client_words(client),
+        "position": _name_position(client),
     }
     return [{**key, **card} for key in _available_keys(tenant_id, client)]
 
@@ -177,23 +206,37 @@ def add_due_restore(tx: Transaction, due: DueRelationship) -> None:
 
 @dataclass(frozen=True)
 class AvailableEntry:
-    """An entry of the available index: the client as the picker shows it, and where a page after it resumes."""
+    """An entry of the available index: the client as the picker shows it, the words it is found by, and its
+    place in name order (where a page after it resumes)."""
 
     client_id: str
     name: str
     business_number: str
     relationship_expires_at: str
+    words: tuple[str, ...]
     position: str
 
 
-def available_page(
-    tenant_id: str, by_number: bool, text: str, after: str | None, limit: int
-) -> tuple[list[AvailableEntry], str | None]:
-    """Available clients whose folded name (or business number) starts with `text`, in that order, from the
-    position `after`; and the position of the last one read when more may follow (opaque to callers).
-    Past keys.KEY_TEXT_BYTES of `text`, it finds those whose name starts alike there: the caller checks."""
+# A query reads every entry of its longest word's prefix, then lists the clients by name. Past this many
+# entries it reads the name order instead, checking each entry's words (a page then costs about as many
+# entries as the available clients it passes over before it holds `limit` of them), FILTERED_READ at a time.
+MAX_WORD_MATCHES = 1000
+FILTERED_READ = 200
+
+
+def _entry(item: dict[str, Any]) -> AvailableEntry:
+    return AvailableEntry(
+        client_id=str(item["client_id"]),
+        name=str(item["name"]),
+        business_number=str(item["business_number"]),
+        relationship_expires_at=str(item["relationship_expires_at"]),
+        words=tuple(str(word) for word in item["words"]),
+        position=str(item["position"]),
+    )
+
+
+def _read_index(tenant_id: str, prefix: str, after: str | None, limit: int) -> tuple[list[AvailableEntry], str | None]:
     pk = keys.available_index_pk(tenant_id)
-    prefix = (keys.CLIENT_NUMBER_PREFIX if by_number else keys.CLIENT_NAME_PREFIX) + keys.key_prefix(fold(text))
     query: dict[str, Any] = {
         "KeyConditionExpression": Key("pk").eq(pk) & Key("sk").begins_with(prefix),
         "Limit": limit,
@@ -203,17 +246,44 @@ def available_page(
         query["ExclusiveStartKey"] = {"pk": pk, "sk": after}
     page = call(table().query, **query)
     last = page.get("LastEvaluatedKey")
-    entries = [
-        AvailableEntry(
-            client_id=str(item["client_id"]),
-            name=str(item["name"]),
-            business_number=str(item["business_number"]),
-            relationship_expires_at=str(item["relationship_expires_at"]),
-            position=str(item["sk"]),
+    return [_entry(item) for item in page.get("Items", [])], (str(last["sk"]) if last else None)
+
+
+def _word_matches(tenant_id: str, pieces: list[str]) -> list[AvailableEntry] | None:
+    """The clients with a word starting with each piece, by name, found through the longest piece's word
+    entries (each client once); None past MAX_WORD_MATCHES entries."""
+    driving = max(pieces, key=lambda piece: (len(piece), piece))
+    prefix = keys.CLIENT_WORD_PREFIX + keys.key_prefix(driving)
+    found: dict[str, AvailableEntry] = {}
+    read, after = 0, None
+    while True:
+        entries, after = _read_index(tenant_id, prefix, after, MAX_WORD_MATCHES + 1 - read)
+        read += len(entries)
+        if read > MAX_WORD_MATCHES:
+            return None
+        found.update((entry.position, entry) for entry in entries if matches(pieces, entry.words))
+        if after is None:
+            return [found[position] for position in sorted(found)]
+
+
+def available_batches(
+    tenant_id: str, pieces: list[str], after: str | None, limit: int
+) -> Iterator[tuple[list[AvailableEntry], bool]]:
+    """Available clients with a word starting with each of `pieces` (all of them without pieces), by name,
+    after the position `after`: batches of about `limit`, each with whether it is the last."""
+    found = _word_matches(tenant_id, pieces) if pieces else None
+    if found is not None:
+        rest = [entry for entry in found if after is None or entry.position > after]
+        for start in range(0, len(rest), limit):
+            yield rest[start : start + limit], start + limit >= len(rest)
+        return
+    while True:
+        entries, after = _read_index(
+            tenant_id, keys.CLIENT_NAME_PREFIX, after, max(limit, FILTERED_READ) if pieces else limit
         )
-        for item in page.get("Items", [])
-    ]
-    return entries, (str(last["sk"]) if last else None)
+        yield [entry for entry in entries if matches(pieces, entry.words)], after is None
+        if after is None:
+            return
 
 
 # --- employees --------------------------------------------------------------------------------------

@@ -169,7 +169,7 @@ def add_membership_claim(
     tx: Transaction, tenant_id: str, client: Client, group_id: str, request_id: str, error: Callable[[], Exception]
 ) -> None:
     """Put the client in the group, on condition that it is in no group: the loser of a race gets `error`.
-    The client leaves the available index in the same transaction (3 items)."""
+    The client leaves the available index in the same transaction (clients.membership_change_items)."""
     add_available_delete(tx, tenant_id, client)
     tx.put(
         {
@@ -187,7 +187,8 @@ def add_membership_claim(
 
 
 def add_membership_release(tx: Transaction, tenant_id: str, client: Client, group_id: str) -> None:
-    """Take the client out of the group; available again (3 items) unless its relationship has ended."""
+    """Take the client out of the group; available again (clients.membership_change_items) unless its
+    relationship has ended."""
     tx.delete(membership_key(tenant_id, client.client_id), condition="group_id = :g", values={":g": group_id})
     add_available_put(tx, tenant_id, client.model_copy(update={"group_id": None}))
 

@@ -180,15 +180,18 @@ def group_members_pk(tenant_id: str, group_id: str) -> str:
 
 
 CLIENT_NAME_PREFIX = "N#"
-CLIENT_NUMBER_PREFIX = "B#"
+CLIENT_WORD_PREFIX = "W#"
 
 
 def available_index_pk(tenant_id: str) -> str:
-    """The provider's available clients (an active relationship, in no group) by folded name (`N#...`) and
-    business number (`B#...`), each entry carrying what the picker shows. A client has its entries only while
-    it is available: they are written and deleted in the transactions that change its relationship or its
-    membership, so the picker never reads a grouped client."""
-    return f"T#{tenant_id}#AVAILABLE"
+    """The provider's available clients (an active relationship, in no group) by folded name (`N#...`) and by
+    each word of the name and business number (`W#<word>#<id>`), each entry carrying what the picker shows.
+    A client has its entries only while it is available: they are written and deleted in the transactions
+    that change its relationship or its membership, so the picker never reads a grouped client."""
+    return f"T#{tenant_id}{AVAILABLE_INDEX}"
+
+
+AVAILABLE_INDEX = "#AVAILABLE"
 
 
 def client_index_sk(prefix: str, folded: str, client_id: str) -> str:

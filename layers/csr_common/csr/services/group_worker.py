@@ -26,13 +26,15 @@ from csr.data import process_requests as request_store
 from csr.data import queue
 from csr.data.dynamo import MAX_TRANSACTION_ITEMS, Transaction
 from csr.data.process_requests import ProgressMovedError
-from csr.models.groups import GroupStatus, Operation, ProcessRequest, RequestStatus
+from csr.models.groups import Client, GroupStatus, Operation, ProcessRequest, RequestStatus
 from csr.observability import logger
 from csr.rules.groups import assignable, relationship_active
 
-# Clients per transaction: each is 3 items (its guard and its two available-index entries); the other two
-# items are the request's progress and the group's count.
-CLIENT_CHUNK = (MAX_TRANSACTION_ITEMS - 2) // 3
+# Clients read per chunk. A transaction holds the request's progress and the group's count, then, per
+# client, its guard and its available-index entries (csr.data.clients.membership_change_items: one by name
+# and one per word, so 6 for a client of three words and a business number); a chunk is the longest start
+# of the clients read that fits (`_fitting`), at least one (a client has at most 42 items).
+CLIENT_WINDOW = (MAX_TRANSACTION_ITEMS - 2) // 3
 # Confirmed guards deleted per BatchWriteItem when a group is deleted.
 DELETE_CHUNK = 25
 # Time kept in hand when deciding to start another chunk: one chunk is a few DynamoDB calls.
@@ -104,17 +106,30 @@ def _change_clients(tenant_id: str, request: ProcessRequest, budget: Budget) -> 
         if budget.exhausted():
             return _continue_later(tenant_id, request)
         if done < len(adds):
-            done = _add_clients(tenant_id, request, done, adds[done : min(done + CLIENT_CHUNK, len(adds))])
+            done = _add_clients(tenant_id, request, done, adds[done : min(done + CLIENT_WINDOW, len(adds))])
         else:
             start = done - len(adds)
-            done = _remove_clients(tenant_id, request, done, removes[start : start + CLIENT_CHUNK])
+            done = _remove_clients(tenant_id, request, done, removes[start : start + CLIENT_WINDOW])
     created = request.operation is Operation.CREATE_GROUP
     _finish(tenant_id, request, done, group_status=GroupStatus.ACTIVE if created else None, name=request.new_name)
     return Outcome.COMPLETED
 
 
-def _add_clients(tenant_id: str, request: ProcessRequest, done: int, chunk: list[str]) -> int:
-    found = client_store.load_clients(tenant_id, chunk)
+def _fitting(window: list[str], found: dict[str, Client]) -> list[str]:
+    """The longest start of `window` whose clients' items fit in one transaction beside the progress and the
+    group's count."""
+    room = MAX_TRANSACTION_ITEMS - 2
+    for count, client_id in enumerate(window):
+        client = found.get(client_id)
+        room -= client_store.membership_change_items(client) if client else 0
+        if room < 0:
+            return window[:count]
+    return window
+
+
+def _add_clients(tenant_id: str, request: ProcessRequest, done: int, window: list[str]) -> int:
+    found = client_store.load_clients(tenant_id, window)
+    chunk = _fitting(window, found)
     moment = clock.now()
     tx = Transaction()
     claimed = 0
@@ -147,8 +162,9 @@ def _taken(client_id: str) -> str:
     return f"Client {client_id} joined another group of this provider while this request waited."
 
 
-def _remove_clients(tenant_id: str, request: ProcessRequest, done: int, chunk: list[str]) -> int:
-    found = client_store.load_clients(tenant_id, chunk)
+def _remove_clients(tenant_id: str, request: ProcessRequest, done: int, window: list[str]) -> int:
+    found = client_store.load_clients(tenant_id, window)
+    chunk = _fitting(window, found)
     moment = clock.now()
     expired_only = request.operation is Operation.REMOVE_EXPIRED_CLIENTS
     tx = Transaction()

@@ -48,6 +48,7 @@ from csr.models.groups import (
     require_confirmation,
 )
 from csr.rules import groups as rules
+from csr.rules.search import query_pieces
 from csr.services.customer_changes import retry_on_conflict
 from csr.text import fold
 
@@ -280,41 +281,29 @@ def get_request(caller: Caller, request_id: str) -> ProcessRequestView:
 
 
 def available_clients(caller: Caller, q: str | None, limit: int, cursor: str | None) -> AvailableClientList:
-    """Clients by name (then, for a query, those found by business number only), read from the available
-    index until the page holds `limit` of them. The index holds only available clients, so a page reads about
-    `limit` entries however many clients are grouped; each is confirmed against its membership guard (one
-    BatchGetItem), which a client that joined a group meanwhile still has."""
+    """Clients by name, those with a word of the name or business number starting with each word of `q`
+    (split as a customer search splits it). The index holds only available clients, so a page reads the same
+    entries however many clients are grouped; each listed one is confirmed against its membership guard (one
+    BatchGetItem a batch), which a client that joined a group meanwhile still has."""
     moment = clock.now()
-    query = {"list": "available-clients", "q": q}
-    position = decode_cursor(caller.tenant_id, query, cursor) if cursor else {"by_number": False, "after": None}
-    by_number = bool(position.get("by_number"))
-    stored = position.get("after")
-    after: str | None = stored if isinstance(stored, str) else None
+    pieces = query_pieces(q or "")
+    # The cursor is bound to the pieces, so `Nord  Cargo` and `cargo nord` share one.
+    query = {"list": "available-clients", "pieces": pieces}
+    stored = decode_cursor(caller.tenant_id, query, cursor).get("after") if cursor else None
+    after = stored if isinstance(stored, str) else None
     items: list[AvailableClient] = []
-    prefix = fold(q or "")
-    while True:
-        entries, last = client_store.available_page(caller.tenant_id, by_number, q or "", after, limit)
-        grouped = group_store.memberships(caller.tenant_id, [entry.client_id for entry in entries])
-        for entry in entries:
-            named = fold(entry.name).startswith(prefix)
-            # By name, the name is checked (the index matches a very long one by its first bytes only,
-            # csr.data.keys.key_prefix); by business number, a client its name already found is not listed again.
-            wanted = not named if by_number else named
-            current = entry.client_id not in grouped and clock.parse_iso(entry.relationship_expires_at) > moment
-            if wanted and current:
+    for batch, last in client_store.available_batches(caller.tenant_id, pieces, after, limit):
+        grouped = group_store.memberships(caller.tenant_id, [entry.client_id for entry in batch])
+        for entry in batch:
+            if entry.client_id not in grouped and clock.parse_iso(entry.relationship_expires_at) > moment:
                 items.append(AvailableClient.model_validate(entry, from_attributes=True))
             if len(items) == limit:
-                more = entry is not entries[-1] or last is not None or (not by_number and bool(q))
-                next_position = {"by_number": by_number, "after": entry.position}
+                more = entry is not batch[-1] or not last
                 return AvailableClientList(
-                    items=items, next_cursor=encode_cursor(caller.tenant_id, query, next_position) if more else None
+                    items=items,
+                    next_cursor=encode_cursor(caller.tenant_id, query, {"after": entry.position}) if more else None,
                 )
-        if last is not None:
-            after = last
-        elif q and not by_number:
-            by_number, after = True, None
-        else:
-            return AvailableClientList(items=items, next_cursor=None)
+    return AvailableClientList(items=items, next_cursor=None)
 
 
 def list_employees(caller: Caller, q: str | None, limit: int, cursor: str | None) -> EmployeeList:
