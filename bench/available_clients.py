@@ -4,7 +4,7 @@ Two providers, each with 300 available clients and either 100 or 10,000 clients 
 business account manager would (POST /groups, PATCHes, the queue delivered to the worker). The grouped
 clients' names sort before the available ones' ("Client A ..." before "Client B ..."), the worst case for a
 picker that reads every client in name order. Then the same pages are asked of both: the first page, the
-page after it, a search by name, a search by business number, and pages of one client. Reports DynamoDB
+page after it, searches by words of the name, by business number, by both, and pages of one client. Reports DynamoDB
 calls and items read per page (botocore hooks, bench/counting.py; moto's time is not DynamoDB's) and fails
 unless the provider with 10,000 grouped clients costs at most 1.2 times the other on every page.
 """
@@ -58,6 +58,8 @@ PAGES = (
     Page("q=client b, limit 20", {"q": "client b", "limit": "20"}),
     Page("q=client b 0002, limit 100", {"q": "client b 0002", "limit": "100"}),
     Page("q=<business number>, limit 20", {"q": "000000", "limit": "20"}),
+    Page("q=<a middle word>, limit 20", {"q": "b", "limit": "20"}),
+    Page("q=<last word of the name> <word of the number>, limit 20", {"q": "000012 000000012", "limit": "20"}),
     Page("first page, limit 1", {"limit": "1"}),
     Page("first page, limit 100", {"limit": "100"}),
 )

@@ -189,7 +189,7 @@ def run() -> list[Phase]:
 
 
 def report(phases: list[Phase]) -> None:
-    from csr.services.group_worker import CLIENT_CHUNK, SAFETY_MARGIN_MS
+    from csr.services.group_worker import CLIENT_WINDOW, SAFETY_MARGIN_MS
 
     timeout = next(f for f in template.functions() if f.logical_id == "GroupWorkerFunction")
     seconds = template.function_timeout(timeout)
@@ -205,7 +205,8 @@ def report(phases: list[Phase]) -> None:
         print(f"|   worker calls by operation | | | | {dict(sorted(phase.worker.by_operation.items()))} | |")
     most = max(phase.most_calls_in_a_message for phase in phases)
     print(
-        f"\nMost DynamoDB calls one message made: {most} (a chunk is {CLIENT_CHUNK} clients in one transaction); "
+        f"\nMost DynamoDB calls one message made: {most} (a chunk reads {CLIENT_WINDOW} clients and writes as many "
+        "as fit in one transaction); "
         f"the worker's timeout is {seconds} s and it stops with {SAFETY_MARGIN_MS / 1000:.0f} s left, so one "
         f"message may spend up to {(seconds * 1000 - SAFETY_MARGIN_MS) / max(most, 1):.0f} ms per call before "
         "it hands the rest to a follow-up message."

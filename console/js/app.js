@@ -95,6 +95,10 @@ function renderHeader() {
   const who = auth.staff();
   const role = who?.roles.includes(BAM_ROLE) ? "app.signed_in_bam" : who?.supervisor ? "app.signed_in_supervisor" : "app.signed_in";
   document.getElementById("who").textContent = who ? t(role, { email: who.email }) : "";
+  // The title says whose console it is: neutral before sign-in, the customer service's or the BAM's after.
+  const title = t(!who ? "app.title_signed_out" : who.roles.includes(BAM_ROLE) ? "app.title_bam" : "app.title");
+  document.getElementById("brand").textContent = title;
+  document.title = title;
   document.getElementById("sign-out").hidden = !who;
 }
 

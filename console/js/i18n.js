@@ -31,7 +31,6 @@ export async function setLanguage(lang) {
   localStorage.setItem(STORAGE_KEY, chosen);
   document.documentElement.lang = chosen;
   for (const el of document.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
-  document.title = t("app.title");
 }
 
 export function language() {

@@ -77,7 +77,8 @@ def handle_list_available_clients(
     limit: Annotated[Limit, Query()] = 20,
     cursor: Annotated[Cursor | None, Query()] = None,
 ) -> AvailableClientList:
-    """List the clients that can be put in a group now, by name."""
+    """List the clients that can be put in a group now, by name; with `q`, those having, for each word of
+    `q`, a word of their name or business number that starts with it (case and accents aside)."""
     return groups.available_clients(app.caller(), q, limit, cursor)
 
 

@@ -63,6 +63,7 @@ def sign_in_as_bam(console: Console, lang: str) -> None:
     Select(console.find("#language")).select_by_value(lang)
     console.wait(lambda d: d.execute_script("return document.documentElement.lang") == lang, "language switched")
     console.wait_text("h1", console.text("signin.title"))
+    assert console.find("#brand").text == console.text("app.title_signed_out")
     console.find("button[data-staff='bam']").click()
     console.wait_text("h1", console.text("groups.title"))
 
@@ -235,10 +236,13 @@ def test_each_role_sees_only_its_own_screens(console: Console, server: LocalServ
     console.open("?screen=groups")
     console.wait_text("h1", console.text("search.title"))
     assert not console.all(".bam-nav")
+    assert (console.find("#brand").text, console.driver.title) == (console.text("app.title"),) * 2
     # A business account manager asking for a customer gets the groups, and no customer search
     sign_in_as_bam(console, lang)
     console.open(f"?customer={server.customer_id}")
     console.wait_text("h1", console.text("groups.title"))
     assert not console.all(".search-form")
+    # The header says whose console it is: not the customer service's
+    assert (console.find("#brand").text, console.driver.title) == (console.text("app.title_bam"),) * 2
     nav = [link.text for link in console.all(".bam-nav a")]
     assert nav == [console.text("groups.title"), console.text("emp.title"), console.text("req.title")]
