@@ -72,6 +72,16 @@ def test_a_large_group_is_written_in_transactions_of_at_most_100_items(api: Api,
     # "bn" and "c00042"; + progress + count), then the end
     assert clients_per_transaction() == 16
     assert transactions == [98] * 15 + [10 * 6 + 2, 2]
+    # The first chunk reads 32 clients and applies 16; each next one reads 17 (the one that does not fit is
+    # read again with the chunk after), the last the 10 left: 32 + 14 * 17 + 10
+    profiles = [
+        key
+        for params in calls.of("BatchGetItem")
+        for request in params["RequestItems"].values()
+        for key in request["Keys"]
+        if key["sk"] == {"S": "#PROFILE"}
+    ]
+    assert len(profiles) == 280
     done = request_of(api, request_id)
     assert (done["status"], done["items_done"], done["items_total"]) == ("completed", 250, 250)
     assert bam(api).call("GET", "/groups")[1]["items"][0]["client_count"] == 250

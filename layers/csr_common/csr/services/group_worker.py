@@ -33,7 +33,8 @@ from csr.rules.groups import assignable, relationship_active
 # Clients read per chunk. A transaction holds the request's progress and the group's count, then, per
 # client, its guard and its available-index entries (csr.data.clients.membership_change_items: one by name
 # and one per word, so 6 for a client of three words and a business number); a chunk is the longest start
-# of the clients read that fits (`_fitting`), at least one (a client has at most 42 items).
+# of the clients read that fits (`_fitting`), at least one (a client has at most 42 items); once a chunk
+# is cut short, the next reads about as many clients as it held.
 CLIENT_WINDOW = (MAX_TRANSACTION_ITEMS - 2) // 3
 # Confirmed guards deleted per BatchWriteItem when a group is deleted.
 DELETE_CHUNK = 25
@@ -102,14 +103,21 @@ def _continue_later(tenant_id: str, request: ProcessRequest) -> Outcome:
 def _change_clients(tenant_id: str, request: ProcessRequest, budget: Budget) -> Outcome:
     adds, removes = request.add_client_ids, request.remove_client_ids
     done = request.items_done
+    window = CLIENT_WINDOW
     while done < len(adds) + len(removes):
         if budget.exhausted():
             return _continue_later(tenant_id, request)
         if done < len(adds):
-            done = _add_clients(tenant_id, request, done, adds[done : min(done + CLIENT_WINDOW, len(adds))])
+            read = adds[done : min(done + window, len(adds))]
+            applied = _add_clients(tenant_id, request, done, read) - done
         else:
             start = done - len(adds)
-            done = _remove_clients(tenant_id, request, done, removes[start : start + CLIENT_WINDOW])
+            read = removes[start : start + window]
+            applied = _remove_clients(tenant_id, request, done, read) - done
+        done += applied
+        # Clients that did not fit are read again with the next chunk: read about as many as fitted (the
+        # next clients are likely alike), one more in case they fit too.
+        window = applied + 1 if applied < len(read) else CLIENT_WINDOW
     created = request.operation is Operation.CREATE_GROUP
     _finish(tenant_id, request, done, group_status=GroupStatus.ACTIVE if created else None, name=request.new_name)
     return Outcome.COMPLETED
