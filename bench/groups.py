@@ -205,8 +205,8 @@ def report(phases: list[Phase]) -> None:
         print(f"|   worker calls by operation | | | | {dict(sorted(phase.worker.by_operation.items()))} | |")
     most = max(phase.most_calls_in_a_message for phase in phases)
     print(
-        f"\nMost DynamoDB calls one message made: {most} (a chunk reads {CLIENT_WINDOW} clients and writes as many "
-        "as fit in one transaction); "
+        f"\nMost DynamoDB calls one message made: {most} (a chunk reads up to {CLIENT_WINDOW} clients and writes "
+        "as many as fit in one transaction); "
         f"the worker's timeout is {seconds} s and it stops with {SAFETY_MARGIN_MS / 1000:.0f} s left, so one "
         f"message may spend up to {(seconds * 1000 - SAFETY_MARGIN_MS) / max(most, 1):.0f} ms per call before "
         "it hands the rest to a follow-up message."
