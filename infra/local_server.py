@@ -202,7 +202,8 @@ class LocalApi:
             return self.handle_local(method, path, body), path
         if method == "GET" and path == portal_view.IMPERSONATION_PATH:
             with self.invoke_lock:
-                return portal_view.impersonation_page(split.query), path
+                language = next((v for k, v in headers.items() if k.lower() == "accept-language"), None)
+                return portal_view.impersonation_page(split.query, language), path
         return self.handle_api(method, path, split.query, headers, body)
 
     def handle_api(

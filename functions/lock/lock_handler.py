@@ -13,7 +13,7 @@ from csr.http import ConsoleResolver
 from csr.models.access import DeactivateRequest, DeactivateResponse, LockRequest, PortalStatusResponse
 from csr.models.common import CustomerId
 from csr.observability import logger, metrics, tracer
-from csr.services import access
+from csr.services import deactivation, portal_status
 
 app = ConsoleResolver(roles=CSR_ROLES)
 
@@ -21,13 +21,13 @@ app = ConsoleResolver(roles=CSR_ROLES)
 @app.post("/customers/<customer_id>/lock")
 @errors({409: ["not_enrolled", "already_locked", "concurrent_change"]})
 def handle_lock_account(customer_id: CustomerId, body: LockRequest) -> PortalStatusResponse:
-    return access.lock(app.caller(), customer_id, body)
+    return portal_status.lock(app.caller(), customer_id, body)
 
 
 @app.post("/customers/<customer_id>/unlock")
 @errors({409: ["not_enrolled", "not_locked", "concurrent_change"]})
 def handle_unlock_account(customer_id: CustomerId) -> PortalStatusResponse:
-    return access.unlock(app.caller(), customer_id)
+    return portal_status.unlock(app.caller(), customer_id)
 
 
 @app.post("/customers/<customer_id>/deactivate")
@@ -35,13 +35,13 @@ def handle_unlock_account(customer_id: CustomerId) -> PortalStatusResponse:
 @errors({409: ["not_enrolled", "already_deactivated", "payments_pending", "concurrent_change"]})
 def handle_deactivate_account(customer_id: CustomerId, body: DeactivateRequest) -> DeactivateResponse:
     # Parts are written while the invocation has time for another; then 503, and a retry goes on.
-    return access.deactivate(app.caller(), customer_id, body, app.lambda_context.get_remaining_time_in_millis)
+    return deactivation.deactivate(app.caller(), customer_id, body, app.lambda_context.get_remaining_time_in_millis)
 
 
 @app.post("/customers/<customer_id>/hide")
 @errors({409: ["not_enrolled", "already_hidden", "concurrent_change"]})
 def handle_hide_account(customer_id: CustomerId) -> PortalStatusResponse:
-    return access.hide(app.caller(), customer_id)
+    return portal_status.hide(app.caller(), customer_id)
 
 
 @csr.init_phase.end
