@@ -31,7 +31,7 @@ def handle_unlock_account(customer_id: CustomerId) -> PortalStatusResponse:
 
 
 @app.post("/customers/<customer_id>/deactivate")
-# Never 422 `change_too_large`: a part is at most 86 items (README, Limits worth knowing).
+# Never 422 `change_too_large`: a part is at most 88 items (services.deactivation).
 @errors({409: ["not_enrolled", "already_deactivated", "payments_pending", "concurrent_change"]})
 def handle_deactivate_account(customer_id: CustomerId, body: DeactivateRequest) -> DeactivateResponse:
     # Parts are written while the invocation has time for another; then 503, and a retry goes on.

@@ -3,6 +3,9 @@ before the detail existed) still reads as a plain sentence in every language."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from csr.i18n import LANGUAGES, Language
@@ -52,3 +55,19 @@ def test_counts_take_each_languages_plural(details: dict[str, object], en: str, 
 def test_an_unknown_lock_reason_reads_as_other() -> None:
     entry = record(ActivityType.ACCOUNT_LOCKED, reason="something new")
     assert summary(entry, "es") == "Acceso al portal bloqueado por un agente (otro motivo)"
+
+
+CONSOLE = Path(__file__).resolve().parents[2] / "console"
+
+
+def test_the_console_restates_no_activity_type() -> None:
+    # The console names types from the activity route's `types` (this module's LABELS): no locale key of
+    # its own, and no file of it lists them (a name or two may appear as an error code, never a list).
+    names = {str(kind) for kind in ActivityType}
+    for path in sorted(CONSOLE.rglob("*")):
+        if path.suffix not in {".js", ".json", ".html"}:
+            continue
+        text = path.read_text()
+        assert "activity.type." not in text, path
+        named = {name for name in names if re.search(rf"\b{name}\b", text)}
+        assert len(named) <= 2, f"{path.relative_to(CONSOLE)} restates activity types: {sorted(named)}"
