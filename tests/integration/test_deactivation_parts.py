@@ -111,6 +111,24 @@ def test_each_part_stays_within_the_transaction_limit(csr: Api) -> None:
     assert_fully_deactivated(customer_id, open_ids, answer)
 
 
+def test_the_first_part_logs_the_voided_link_and_code_within_the_limit(csr: Api) -> None:
+    # Given a customer with 150 open payments, a live reset link and a live recovery code
+    customer_id, open_ids = customer_with_payments(csr, 150)
+    assert csr.call("POST", f"/customers/{customer_id}/password-reset-link")[0] == 202
+    assert csr.call("POST", f"/customers/{customer_id}/recovery-code")[0] == 201
+    # When it is deactivated
+    with injected(watching("dynamodb", "TransactWriteItems")) as recorded:
+        status, answer, _ = csr.call("POST", f"/customers/{customer_id}/deactivate", ACK)
+    # Then the first part holds the two voiding entries too, and no part passes the limit
+    assert status == 200, answer
+    sizes = transaction_sizes(recorded)
+    assert sizes[0] == 2 * deactivation.CANCELLATIONS_PER_PART + 8, sizes
+    assert max(sizes) <= MAX_TRANSACTION_ITEMS
+    voided = [e["type"] for e in activity(customer_id) if e["details"].get("voided_by") == "account_deactivated"]
+    assert sorted(voided) == ["password_reset_link_revoked", "recovery_code_revoked"]
+    assert_fully_deactivated(customer_id, open_ids, answer)
+
+
 def test_a_small_deactivation_is_one_transaction_with_no_marker(csr: Api) -> None:
     customer_id, open_ids = customer_with_payments(csr, 5)
     with injected(watching("dynamodb", "TransactWriteItems")) as recorded:
