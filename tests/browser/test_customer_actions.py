@@ -84,8 +84,9 @@ def test_csr_deactivates_past_payments_warning(
     console.sign_in(lang)
     console.open_customer(customer)
     assert len(console.all(".payments tbody tr")) == 2
-    # When the CSR deactivates (Yes)
+    # When the CSR deactivates (Yes), told what the permanent lock voids
     console.act("deactivate")
+    assert console.text("deactivate.voids") in console.find("dialog[open]").text
     console.answer_yes()
     # Then the warning lists both payments, and Yes needs the acknowledgement ticked
     warning = console.wait_text("dialog[open]", console.text("deactivate.payments_title"))

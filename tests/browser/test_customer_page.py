@@ -318,3 +318,20 @@ def test_a_stored_value_the_console_cannot_show_reads_as_unknown(
     row = console.wait_text(".payments-table tbody tr", "PAY-Y1")
     assert console.text("common.unknown") in row.text
     check_both_widths(console, "poisoned-value")
+
+
+# Words the languages share with English (a cognate, a code): a French or Spanish text may equal its English.
+COGNATES = {"District", "Date", "Page {page}", "No", "Portal"}
+
+
+@pytest.mark.parametrize("lang", ["fr", "es"])
+def test_no_french_or_spanish_text_of_the_console_is_left_in_english(lang: str) -> None:
+    english = LOCALES["en"]
+    same = {key for key, text in LOCALES[lang].items() if text == english[key] and text not in COGNATES}
+    assert not same, f"{lang}: still English: {sorted(same)}"
+    texts = {key: re.sub(r"\{\w+\}", " ", text) for key, text in LOCALES[lang].items() if text not in COGNATES}
+    words = {key: text for key, text in texts.items() if ENGLISH.search(text)}
+    shared = {
+        key for key, text in words.items() if all(m.group(0).lower() in SHARED[lang] for m in ENGLISH.finditer(text))
+    }
+    assert set(words) == shared, f"{lang}: English words in {sorted(set(words) - shared)}"
