@@ -1,7 +1,7 @@
 """Patches that make moto behave like DynamoDB where our tests and local server depend on it.
 
 Applied by the test harness and the local server -- the layer that stands in for AWS -- and never by
-product code, which runs on real AWS. See /work/shared/FACTS.md, section "moto", for the measurements.
+product code, which runs on real AWS. tests/unit/test_moto_patches.py holds each patch to stock moto's answers.
 
 1. Serial emulator. DynamoDB is atomic per item; moto is not thread-safe (20 threads racing one conditional
    update sometimes saw two winners). One process-wide re-entrant lock around the botocore stubber -- the

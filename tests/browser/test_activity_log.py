@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import LANGUAGES, Console
+from tests.support.console import LANGUAGES, Console
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 PAGE_SIZE = 10  # console/js/activity.js

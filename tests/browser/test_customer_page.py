@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from selenium.webdriver.common.by import By
 
-from tests.browser.conftest import LANGUAGES, LOCALES, Console
-from tests.e2e.conftest import LocalServer
+from tests.support.console import LANGUAGES, LOCALES, Console
+from tests.support.server import LocalServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 MakeCustomer = Callable[..., dict[str, Any]]

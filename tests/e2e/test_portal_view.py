@@ -17,8 +17,8 @@ import pytest
 import requests
 
 from infra.template import ROOT
-from tests.conftest import new_customer_body
-from tests.e2e.conftest import STARTUP_LIMIT_SECONDS, LocalServer
+from tests.support.api import new_customer_body
+from tests.support.server import STARTUP_LIMIT_SECONDS, LocalServer
 
 pytestmark = pytest.mark.e2e
 

@@ -9,7 +9,7 @@ import pytest
 
 from csr import clock
 from csr.models.activity import ActivityType
-from tests.e2e.conftest import LocalServer
+from tests.support.server import LocalServer
 
 pytestmark = pytest.mark.e2e
 

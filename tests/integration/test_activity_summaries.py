@@ -10,9 +10,9 @@ import pytest
 
 from csr import clock
 from csr.models.activity import ActivityType
-from tests.conftest import Api
-from tests.integration.access_helpers import TENANT, activity, create_customer, set_password
-from tests.integration.helpers import activity_of, table
+from tests.support.api import Api
+from tests.support.customers import TENANT, activity, create_customer, set_password
+from tests.support.tables import activity_of, table
 
 WRONG = "not the password at all"
 

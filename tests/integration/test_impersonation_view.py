@@ -3,7 +3,7 @@ their settings, payments; nothing a CSR alone sees (portal status, lock note, id
 
 from __future__ import annotations
 
-from tests.conftest import Api, new_customer_body
+from tests.support.api import Api, new_customer_body
 
 
 def test_the_check_returns_the_customers_view(api: Api, csr: Api) -> None:

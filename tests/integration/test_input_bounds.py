@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Api, new_customer_body
-from tests.integration.group_helpers import client_body, feed
-from tests.integration.helpers import all_items
+from tests.support.api import Api, new_customer_body
+from tests.support.groups import client_body, feed
+from tests.support.tables import all_items
 
 
 def _customer(csr: Api) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from moto.ses.models import ses_backends
 
 from csr.settings import get_settings
 from infra.local_aws import REGION
-from tests.conftest import Api, new_customer_body
+from tests.support.api import Api, new_customer_body
 
 
 def _created(api: Api, **overrides: Any) -> dict[str, Any]:

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from csr.i18n import LANGUAGES, Language
+from csr.i18n.activity import LABELS, SUMMARIES, summary, type_labels
 from csr.models.activity import ActivityRecord, ActivityType, Actor
-from csr.rules.activity_text import LABELS, SUMMARIES, summary, type_labels
 
 
 def record(kind: ActivityType, **details: object) -> ActivityRecord:

@@ -11,9 +11,9 @@ from csr.auth import Caller
 from csr.cursor import decode_cursor, encode_cursor
 from csr.data import activity
 from csr.errors import InvalidCursorError
+from csr.i18n.activity import served, type_labels
 from csr.models.activity import ActivityEntry, ActivityPage, ActivityType
 from csr.models.filters import parse_comma_list
-from csr.rules.activity_text import served, type_labels
 from csr.services.customer_changes import load_customer
 
 # View All: one response of up to 1,000 entries. An entry is small (a summary line and a few detail
