@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test lint importlint typecheck cfn-lint pytest package clean bench-search bench-activity bench-groups catalogs browser-deps
+.PHONY: serve test lint importlint typecheck cfn-lint scan pytest package clean bench-search bench-activity bench-groups catalogs browser-deps
 
 $(STAMP): pyproject.toml layers/csr_common/requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml layers/csr_common/requirements.txt
 serve: $(STAMP)
 	PYTHONPATH=.:layers/csr_common $(BIN)/python -m infra.local_server
 
-test: $(STAMP) lint importlint typecheck cfn-lint pytest
+test: $(STAMP) lint importlint typecheck cfn-lint scan pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -31,6 +31,19 @@ typecheck: $(STAMP)
 
 cfn-lint: $(STAMP)
 	$(BIN)/cfn-lint template.yaml
+
+# The IaC scanners, in a venv of their own (checkov pins many packages; .venv stays as it is): cfn-lint with
+# AWS's serverless rules, and checkov. Both must report nothing; what does not apply is suppressed in
+# template.yaml's Metadata with its reason (docs/operations.md, Scanners).
+SCAN := .venv-scan
+$(SCAN)/.installed:
+	test -x $(SCAN)/bin/python || $(PYTHON) -m venv $(SCAN)
+	$(SCAN)/bin/python -m pip install --quiet checkov==3.3.30 cfn-lint==1.58.0 cfn-lint-serverless==0.3.6
+	touch $@
+
+scan: $(SCAN)/.installed
+	$(SCAN)/bin/cfn-lint template.yaml --append-rules cfn_lint_serverless.rules
+	BC_SKIP_MAPPING=TRUE $(SCAN)/bin/checkov --file template.yaml --framework cloudformation --quiet --compact --skip-download
 
 # Not part of `make test`: activity-log reads on a customer with 50,000 entries (calls and items read).
 bench-activity: $(STAMP)
@@ -57,7 +70,7 @@ bench-search: $(STAMP)
 	$(BIN)/python -m bench.search
 
 clean:
-	rm -rf $(VENV) $(SDK_VENV) .aws-sam build dist
+	rm -rf $(VENV) $(SDK_VENV) $(SCAN) .aws-sam build dist
 
 # The OpenAPI tools, whose pinned dependencies are their own, in a venv of their own: tests/e2e/test_sdk.py
 # validates the served document and drives a client generated from it (docs/api-reference.md).
@@ -92,6 +105,11 @@ catalogs: $(STAMP)
 bench-coldstart: $(STAMP)
 	PYTHONPATH=.:layers/csr_common $(BIN)/python -m bench.coldstart
 
+# Not part of `make test`: `make serve` from a fresh start, seconds to the first search answer (wall and CPU).
+.PHONY: bench-serve
+bench-serve: $(STAMP)
+	PYTHONPATH=.:layers/csr_common $(BIN)/python -m bench.serve_start
+
 # Not part of `make test`: the scheduled cleanup with 10,000 and 100,000 live records and 10,000 expired
 # ones (items read per item deleted).
 .PHONY: bench-cleanup cleanup
@@ -101,6 +119,18 @@ bench-cleanup: $(STAMP)
 # Runs the scheduled cleanup once on the local server (`make serve` in another terminal; PORT as for it).
 cleanup:
 	@curl -sS --fail-with-body -X POST "http://127.0.0.1:$${PORT:-3000}/_local/jobs/cleanup"; echo
+
+# Register a machine caller (an app client of the user pool) to one tenant and role: docs/deploy.md. Needs
+# TABLE_NAME and AWS credentials, e.g. ARGS="--user-pool-id <id> --tenant utility-a --role portal --name portal".
+.PHONY: register-client
+register-client: $(STAMP)
+	PYTHONPATH=.:layers/csr_common $(BIN)/python -m infra.register_client $(ARGS)
+
+# After `sam deploy`: copy console/ to the stack's bucket, write its config.json from the stack's outputs and
+# invalidate CloudFront's copies (docs/deploy.md). Needs AWS credentials; STACK is the stack's name.
+.PHONY: console-deploy
+console-deploy: $(STAMP)
+	PYTHONPATH=.:layers/csr_common $(BIN)/python -m infra.console_deploy --stack $(STACK)
 
 # docs/api.md's routes, statuses, transitions and activity types, written from the OpenAPI document (commit it).
 .PHONY: api-reference

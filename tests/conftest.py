@@ -7,16 +7,14 @@ import os
 import re
 import secrets
 import shutil
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from infra import server_process
 from infra.local_aws import LocalAws
-from infra.template import ROOT
 from tests.support.api import Api
 from tests.support.server import SEED_CUSTOMERS, STARTUP_LIMIT_SECONDS, LocalServer
 
@@ -77,34 +75,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
     jwt_secret = secrets.token_urlsafe(32)
     logs = tmp_path_factory.mktemp("local_server")
     stderr, handler_log = logs / "stderr.log", logs / "handlers.log"
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "layers" / "csr_common")]),
-        "LOCAL_JWT_SECRET": jwt_secret,
-        "PASSWORD_HASH_LOG2_N": "10",
-        "LOG_FILE": str(handler_log),
-    }
+    env = {"LOCAL_JWT_SECRET": jwt_secret, "PASSWORD_HASH_LOG2_N": "10", "LOG_FILE": str(handler_log)}
+    args = ["--port", "0", "--customers", str(SEED_CUSTOMERS)]
     with stderr.open("w") as err:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "infra.local_server", "--port", "0", "--customers", str(SEED_CUSTOMERS)],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=err,
-            text=True,
-        )
-    watchdog = threading.Timer(STARTUP_LIMIT_SECONDS, process.kill)
-    watchdog.start()
-    lines: list[str] = []
-    assert process.stdout is not None
-    for line in process.stdout:
-        lines.append(line.rstrip("\n"))
-        if line.startswith("Serving until"):
-            break
-    watchdog.cancel()
+        process, lines = server_process.start(args, env, stderr=err, limit_seconds=STARTUP_LIMIT_SECONDS)
     banner = "\n".join(lines)
     assert lines, stderr.read_text()
-    assert lines[-1].startswith("Serving until"), banner + "\n" + stderr.read_text()
+    assert lines[-1].startswith(server_process.BANNER_END), banner + "\n" + stderr.read_text()
     # Keep reading the terminal's output, so that a full pipe never blocks the server.
     threading.Thread(target=shutil.copyfileobj, args=(process.stdout, open(os.devnull, "w")), daemon=True).start()  # noqa: SIM115
     url = re.search(r"on (http://\S+)", banner)

@@ -27,7 +27,7 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
-__all__ = ["apply_moto_patches"]
+__all__ = ["apply_moto_patches", "emulator_lock"]
 
 # Re-entrant: a mocked service may itself call another mocked service on the same thread.
 _MOTO_LOCK = threading.RLock()
@@ -144,6 +144,12 @@ def _serial(call: Callable[..., Any]) -> Callable[..., Any]:
             return call(self, event_name, request, **kwargs)
 
     return serial_call
+
+
+def emulator_lock() -> threading.RLock:
+    """The lock every in-process mocked call holds, for emulator code that reaches moto's backend directly
+    (infra.emulator.table_import)."""
+    return _MOTO_LOCK
 
 
 # --- 2. transactions back up only the items they touch ------------------------------------------------

@@ -214,7 +214,7 @@ def test_unknown_or_malformed_customer_id_is_404(supervisor: Api, route: Transit
 def test_non_csr_roles_get_403_and_change_nothing(api: Api, csr: Api, groups: list[str], route: Transition) -> None:
     customer_id = customer_in(csr, PortalStatus.LOCKED)
     before = all_items()
-    status, answer = post(api.as_(groups=groups), customer_id, route, BODIES[route])
+    status, answer = post(api.as_roles(groups), customer_id, route, BODIES[route])
     assert status == 403, answer
     assert answer["error"]["code"] == "forbidden"
     assert all_items() == before
@@ -231,7 +231,7 @@ def add_payment(api: Api, payment_id: str, account_number: str, status: str, day
         "status": status,
         "scheduled_for": f"2026-12-{day:02d}",
     }
-    code, answer, _ = api.as_(groups=["integration"]).call("PUT", f"/integration/payments/{payment_id}", feed)
+    code, answer, _ = api.machine("integration").call("PUT", f"/integration/payments/{payment_id}", feed)
     assert code == 200, answer
 
 

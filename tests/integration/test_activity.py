@@ -215,7 +215,7 @@ def test_another_tenants_customer_is_not_found(csr: Api) -> None:
 def test_portal_role_is_forbidden(csr: Api) -> None:
     customer_id = create_customer(csr)["customer_id"]
 
-    status, body = activity(csr.as_(groups=["portal"]), customer_id)
+    status, body = activity(csr.machine("portal"), customer_id)
 
     assert status == 403
     assert body["error"]["code"] == "forbidden"

@@ -260,7 +260,7 @@ def test_with_confirmation_an_unknown_or_foreign_group_is_404(api: Api) -> None:
 
 def test_only_business_account_managers_manage_groups(api: Api) -> None:
     for groups_claim in (["csr"], ["integration"], ["csr_supervisor"]):
-        status, error, _ = api.as_(groups=groups_claim, tenant_id=PROVIDER).call("GET", "/groups")
+        status, error, _ = api.as_roles(groups_claim, tenant_id=PROVIDER).call("GET", "/groups")
         assert (status, error["error"]["code"]) == (403, "forbidden")
 
 

@@ -58,7 +58,7 @@ def test_errors_answered_before_routing_are_translated_too(api: Api) -> None:
     status, answer, _ = api.call("GET", "/customers/cus_x", headers={"Accept-Language": "fr"})
     assert status == 401
     assert message_of(answer) == "Un jeton d’accès valide est requis."  # noqa: RUF001
-    status, answer, _ = api.as_(groups=["portal"]).call("GET", "/customers/cus_x", headers={"Accept-Language": "es"})
+    status, answer, _ = api.machine("portal").call("GET", "/customers/cus_x", headers={"Accept-Language": "es"})
     assert (status, message_of(answer)) == (403, "Su rol no permite esta acción.")
 
 

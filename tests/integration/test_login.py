@@ -37,7 +37,7 @@ WRONG = "Tr0ub4dor&3"
 
 @pytest.fixture
 def portal(api: Api) -> Api:
-    return api.as_(groups=["portal"], sub="portal-app")
+    return api.machine("portal")
 
 
 @pytest.fixture
@@ -215,7 +215,7 @@ def test_right_password_on_a_csr_locked_account_is_423_and_leaves_it_locked(
 
 
 def test_another_tenants_portal_cannot_log_in(api: Api, customer: dict[str, Any]) -> None:
-    other = api.as_(groups=["portal"], tenant_id="utility-b")
+    other = api.machine("portal", tenant_id="utility-b")
     before = all_items()
     status, answer = login(other, customer["email"], PASSWORD)
     assert (status, answer["error"]["code"]) == (401, "invalid_credentials")
@@ -224,7 +224,7 @@ def test_another_tenants_portal_cannot_log_in(api: Api, customer: dict[str, Any]
 
 @pytest.mark.parametrize("groups", [["csr"], ["csr_supervisor"], ["integration"]])
 def test_non_portal_roles_get_403(api: Api, customer: dict[str, Any], groups: list[str]) -> None:
-    status, answer, _ = api.as_(groups=groups).call(
+    status, answer, _ = api.as_roles(groups).call(
         "POST", "/portal/login", {"email": customer["email"], "password": PASSWORD}
     )
     assert (status, answer["error"]["code"]) == (403, "forbidden")

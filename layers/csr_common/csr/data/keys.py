@@ -1,8 +1,10 @@
 """Every key of the table, in one place. Every partition a request reads starts with the tenant (`T#<tenant>#`),
-so no key a handler builds from a request reaches another tenant's items. Four partitions are the service's
+so no key a handler builds from a request reaches another tenant's items. Five partitions are the service's
 own, across tenants, and no request names them: an SES message's owner (`EMAIL#`, found by the message id SES
-events carry), relationships by end date (`RELEXP#`), deactivations in flight (`DEACTIVATING`, on gsi1) and
-what falls due by hour (`DUE#`, on gsi_due); the items they lead to keep their tenant-led keys."""
+events carry), relationships by end date (`RELEXP#`), deactivations in flight (`DEACTIVATING`, on gsi1),
+what falls due by hour (`DUE#`, on gsi_due) and a machine caller's registration (`MACHINE_CLIENT#`, found by
+the client id its verified token carries: the registration is what gives it a tenant); the items they lead
+to keep their tenant-led keys."""
 
 from __future__ import annotations
 
@@ -128,6 +130,12 @@ def email_message_pk(message_id: str) -> str:
 def email_event_sk(event_type: str) -> str:
     """Beside the message record: marks one SES event type of the message as recorded (redelivery-proof)."""
     return f"EVENT#{event_type}"
+
+
+# --- machine callers ----------------------------------------------------------------------------------
+def machine_client_pk(client_id: str) -> str:
+    """An app client's registration (its tenant and role), found by the `client_id` of its access token."""
+    return f"MACHINE_CLIENT#{client_id}"
 
 
 # --- client groups (tenant = the service provider) -----------------------------------------------------
