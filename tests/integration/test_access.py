@@ -110,7 +110,7 @@ def test_lock_records_reason_note_and_time(csr: Api) -> None:
     assert got["portal"]["lock_note"] == "Asked by phone"
     assert got["portal"]["locked_at"] is not None
     last = activity(customer_id)[-1]
-    assert last["details"] == {"reason": "opt_out", "note": "Asked by phone", "previous_status": "enrolled"}
+    assert last["details"] == {"reason": "opt_out", "note": "Asked by phone"}
     assert last["actor"] == {"kind": "csr", "id": "csr-1", "name": "csr-1@staff.example.com"}
 
 

@@ -74,7 +74,6 @@ def test_the_stored_entry_holds_machine_values_only(csr: Api) -> None:
     assert stored[-1]["details"] == {
         "reason": "opt_out",
         "note": "Demande par téléphone",
-        "previous_status": "enrolled",
     }
 
 
@@ -107,7 +106,7 @@ def test_the_failed_login_lockout_reads_with_its_count(
 ) -> None:
     customer = create_customer(csr, 1)
     set_password(customer["customer_id"], "the right password, long enough")
-    portal = api.as_(groups=["portal"])
+    portal = api.machine("portal")
     for _ in range(10):
         portal.call("POST", "/portal/login", {"email": customer["email"], "password": WRONG})
     page = served(csr, customer["customer_id"], language, types="login_failed,account_locked")
@@ -203,7 +202,7 @@ def test_the_failed_login_lockout_logs_what_it_voids(api: Api, csr: Api) -> None
     customer_id = customer["customer_id"]
     set_password(customer_id, "the right password, long enough")
     assert csr.call("POST", f"/customers/{customer_id}/recovery-code")[0] == 201
-    portal = api.as_(groups=["portal"])
+    portal = api.machine("portal")
     for _ in range(10):
         portal.call("POST", "/portal/login", {"email": customer["email"], "password": WRONG})
     voided = [item for item in activity(customer_id) if item["type"] == "recovery_code_revoked"]

@@ -12,11 +12,11 @@ def test_the_check_returns_the_customers_view(api: Api, csr: Api) -> None:
     status, customer, _ = csr.call("POST", "/customers", body)
     assert status == 201, customer
     payment = {"account_number": "ACC-000007", "amount": 42.5, "currency": "CAD", "status": "scheduled"}
-    integration = api.as_(groups=["integration"])
+    integration = api.machine("integration")
     assert integration.call("PUT", "/integration/payments/PAY-7", payment | {"scheduled_for": "2027-01-15"})[0] == 200
     token = csr.call("POST", f"/customers/{customer['customer_id']}/impersonation")[1]["session_token"]
 
-    status, checked, _ = api.as_(groups=["portal"]).call("GET", f"/portal/impersonation/{token}")
+    status, checked, _ = api.machine("portal").call("GET", f"/portal/impersonation/{token}")
 
     assert status == 200, checked
     assert checked["view"] == {

@@ -27,7 +27,7 @@ def _pay(api: Api, **changes: Any) -> tuple[int, dict[str, Any]]:
         "scheduled_for": "2026-12-01",
         **changes,
     }
-    status, answer, _ = api.as_(groups=["integration"]).call(
+    status, answer, _ = api.machine("integration").call(
         "PUT", "/integration/payments/PAY-1", body, headers={"Accept-Language": "fr"}
     )
     return status, answer

@@ -66,7 +66,9 @@ class StatusChange:
         kind = ROUTE_ENTRY[self.route]
         before = found.customer
         changed = before.model_copy(update={"portal": after})
-        own = entry(moment, kind, self.actor(), previous_status=before.portal.status, **details)
+        # A lock is only ever from `enrolled`: its entry names the CSR's reason and note instead.
+        previous = {} if self.route is Transition.LOCK else {"previous_status": before.portal.status}
+        own = entry(moment, kind, self.actor(), **previous, **details)
         return [own, *voided_entries(found, changed, moment, self.actor(), kind)]
 
     def apply(self, **details: Any) -> PortalStatusResponse:
