@@ -89,6 +89,17 @@ $(SDK_VENV)/.installed: Makefile
 bench-groups: $(STAMP)
 	PYTHONPATH=.:layers/csr_common $(BIN)/python -m bench.groups
 
+# Backfill the available-clients index of a table written before it (docs/client-groups.md). Needs TABLE_NAME
+# and AWS credentials for the target account.
+.PHONY: migrate-available-clients
+migrate-available-clients: $(STAMP)
+	PYTHONPATH=.:layers/csr_common $(BIN)/python -m infra.migrate_available_clients $(ARGS)
+
+# Not part of `make test`: the available-clients page with 100 and 10,000 grouped clients (calls, items read).
+.PHONY: bench-available-clients
+bench-available-clients: $(STAMP)
+	PYTHONPATH=.:layers/csr_common $(BIN)/python -m bench.available_clients
+
 # Backfill the search index (postings with cards, district counters) of an existing table: resumable and
 # idempotent. Needs TABLE_NAME and AWS credentials for the target account (README: Search index migration).
 .PHONY: migrate-search
@@ -125,12 +136,6 @@ cleanup:
 .PHONY: register-client
 register-client: $(STAMP)
 	PYTHONPATH=.:layers/csr_common $(BIN)/python -m infra.register_client $(ARGS)
-
-# After `sam deploy`: copy console/ to the stack's bucket, write its config.json from the stack's outputs and
-# invalidate CloudFront's copies (docs/deploy.md). Needs AWS credentials; STACK is the stack's name.
-.PHONY: console-deploy
-console-deploy: $(STAMP)
-	PYTHONPATH=.:layers/csr_common $(BIN)/python -m infra.console_deploy --stack $(STACK)
 
 # docs/api.md's routes, statuses, transitions and activity types, written from the OpenAPI document (commit it).
 .PHONY: api-reference

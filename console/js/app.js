@@ -8,6 +8,7 @@ import { initialLanguage, setLanguage, t } from "./i18n.js";
 import { renderSearch } from "./search.js";
 import { renderCustomer } from "./customer.js";
 import { renderNewCustomer } from "./new_customer.js";
+import { BAM_ROLE, renderBam, clearBam } from "./bam.js";
 import { notice } from "./ui.js";
 
 const main = document.getElementById("main");
@@ -56,6 +57,7 @@ function renderSignIn() {
   } else {
     view.push(
       h("p", {}, t("signin.local_intro", { tenant: config.auth.tenant_id ?? "utility-a" })),
+      h("p", {}, t("signin.local_bam_intro", { provider: auth.DEMO_PROVIDER })),
       h(
         "ul",
         { class: "staff-list" },
@@ -93,23 +95,30 @@ function renderSignIn() {
 
 function renderHeader() {
   const who = auth.staff();
-  document.getElementById("who").textContent = who
-    ? t(who.supervisor ? "app.signed_in_supervisor" : "app.signed_in", { email: who.email })
-    : "";
+  const role = who?.roles.includes(BAM_ROLE) ? "app.signed_in_bam" : who?.supervisor ? "app.signed_in_supervisor" : "app.signed_in";
+  document.getElementById("who").textContent = who ? t(role, { email: who.email }) : "";
   document.getElementById("sign-out").hidden = !who;
 }
 
 export async function render({ moveFocus = false } = {}) {
   renderHeader();
   let heading;
-  if (!auth.token()) heading = renderSignIn();
+  if (!auth.token()) {
+    clearBam();
+    heading = renderSignIn();
+  }
   else {
     const query = params();
     const ctx = { main, staff: auth.staff(), navigate, link };
     try {
-      if (query.customer) heading = await renderCustomer(query.customer, ctx, query.tab);
-      else if (query.new === "customer") heading = renderNewCustomer(ctx);
-      else heading = await renderSearch(query, ctx);
+      // A business account manager sees only the group screens; anyone else only the customer screens.
+      if (ctx.staff.roles.includes(BAM_ROLE)) heading = await renderBam(query, ctx);
+      else {
+        clearBam();
+        if (query.customer) heading = await renderCustomer(query.customer, ctx, query.tab);
+        else if (query.new === "customer") heading = renderNewCustomer(ctx);
+        else heading = await renderSearch(query, ctx);
+      }
     } catch (error) {
       if (error.status === 401) return; // the sign-in screen is already drawn
       throw error;

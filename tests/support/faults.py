@@ -20,7 +20,7 @@ import botocore.handlers
 from botocore.exceptions import ClientError
 
 from csr import email, idempotency
-from csr.data import dynamo, machine_clients, queue
+from csr.data import console_site, dynamo, machine_clients, queue
 
 
 class Killed(BaseException):
@@ -72,6 +72,8 @@ def drop_clients() -> None:
 
     dynamo._resource.cache_clear()
     queue._client.cache_clear()
+    console_site._s3.cache_clear()
+    console_site._cloudfront.cache_clear()
     email._client.cache_clear()
     idempotency._persistence.cache_clear()
     DEFAULT_PROVIDERS.clear()

@@ -195,6 +195,7 @@ _REQUESTS = [
         202,
         PROVIDER,
     ),
+    Request("GET", "/employees", BAM, None, 200, PROVIDER),
     Request("GET", "/process-requests", BAM, None, 200, PROVIDER),
     Request("GET", "/process-requests/{request_id}", BAM, None, 200, PROVIDER),
 ]

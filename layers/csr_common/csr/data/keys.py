@@ -168,18 +168,27 @@ def client_pk(tenant_id: str, client_id: str) -> str:
     return f"T#{tenant_id}#CLIENT#{client_id}"
 
 
+def tenant_and_client(pk: str) -> tuple[str, str]:
+    """The inverse of `client_pk`: tenant and client ids contain no `#`."""
+    _, tenant_id, _, client_id = pk.split("#", 3)
+    return tenant_id, client_id
+
+
 def group_members_pk(tenant_id: str, group_id: str) -> str:
     """GSI partition of a group's membership guards, sorted by folded client name."""
     return f"T#{tenant_id}#G#{group_id}#CLIENTS"
 
 
-def client_index_pk(tenant_id: str) -> str:
-    """The provider's clients by folded name (`N#...`) and by business number (`B#...`)."""
-    return f"T#{tenant_id}#CLIENTIDX"
-
-
 CLIENT_NAME_PREFIX = "N#"
 CLIENT_NUMBER_PREFIX = "B#"
+
+
+def available_index_pk(tenant_id: str) -> str:
+    """The provider's available clients (an active relationship, in no group) by folded name (`N#...`) and
+    business number (`B#...`), each entry carrying what the picker shows. A client has its entries only while
+    it is available: they are written and deleted in the transactions that change its relationship or its
+    membership, so the picker never reads a grouped client."""
+    return f"T#{tenant_id}#AVAILABLE"
 
 
 def client_index_sk(prefix: str, folded: str, client_id: str) -> str:
@@ -193,6 +202,21 @@ def name_order_sk(folded_name: str, item_id: str) -> str:
 
 def employee_pk(tenant_id: str, employee_id: str) -> str:
     return f"T#{tenant_id}#EMP#{employee_id}"
+
+
+def employee_index_pk(tenant_id: str) -> str:
+    """The provider's employees by folded name (`N#name#id`, the list's order) and by each word of their name
+    and email (`W#word#id`, what `q` looks for)."""
+    return f"T#{tenant_id}#EMPIDX"
+
+
+EMPLOYEE_NAME_PREFIX = "N#"
+EMPLOYEE_WORD_PREFIX = "W#"
+
+
+def employee_groups_pk(tenant_id: str, employee_id: str) -> str:
+    """GSI partition of an employee's assignments, one per group (sort key: the group id)."""
+    return f"T#{tenant_id}#EMP#{employee_id}#GROUPS"
 
 
 def requests_pk(tenant_id: str) -> str:
