@@ -199,7 +199,8 @@ class LocalApi:
             return self.handle_local(method, path, body), path if known else "/_local/*"
         if method == "GET" and path == portal_view.IMPERSONATION_PATH:
             with self.invoke_lock:
-                return portal_view.impersonation_page(query), path
+                language = next((v for k, v in headers.items() if k.lower() == "accept-language"), None)
+                return portal_view.impersonation_page(query, language), path
         return self.handle_api(method, path, query, headers, body)
 
     def handle_api(

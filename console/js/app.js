@@ -1,11 +1,13 @@
-// The console's entry point: configuration, language, sign-in, and the two screens (search, customer)
-// chosen by the URL: `?q=&district=&status=&cursor=` is Find a Customer, `?customer=<id>` a customer.
+// The console's entry point: configuration, language, sign-in, and the screens chosen by the URL:
+// `?q=&district=&status=&cursor=` is Find a Customer, `?customer=<id>&tab=` a customer, `?new=customer`
+// Add a customer.
 import { configureApi } from "./api.js";
 import * as auth from "./auth.js";
 import { h, focus } from "./dom.js";
 import { initialLanguage, setLanguage, t } from "./i18n.js";
 import { renderSearch } from "./search.js";
 import { renderCustomer } from "./customer.js";
+import { renderNewCustomer } from "./new_customer.js";
 import { BAM_ROLE, renderBam, clearBam } from "./bam.js";
 import { notice } from "./ui.js";
 
@@ -117,7 +119,9 @@ export async function render({ moveFocus = false } = {}) {
       if (ctx.staff.roles.includes(BAM_ROLE)) heading = await renderBam(query, ctx);
       else {
         clearBam();
-        heading = query.customer ? await renderCustomer(query.customer, ctx) : await renderSearch(query, ctx);
+        if (query.customer) heading = await renderCustomer(query.customer, ctx, query.tab);
+        else if (query.new === "customer") heading = renderNewCustomer(ctx);
+        else heading = await renderSearch(query, ctx);
       }
     } catch (error) {
       if (error.status === 401) return; // the sign-in screen is already drawn

@@ -116,9 +116,9 @@ def test_field_messages_are_in_the_readers_language(
 @pytest.mark.parametrize(
     ("language", "too_short"),
     [
-        ("en", "Must have at least 2 character(s)."),
-        ("fr", "Doit compter au moins 2 caractère(s)."),
-        ("es", "Debe tener al menos 2 carácter(es)."),
+        ("en", "Must have at least 2 characters."),
+        ("fr", "Doit compter au moins 2 caractères."),
+        ("es", "Debe tener al menos 2 caracteres."),
     ],
 )
 def test_a_too_short_field_says_its_minimum(csr: Api, language: str, too_short: str) -> None:

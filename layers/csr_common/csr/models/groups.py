@@ -12,7 +12,7 @@ from csr import clock
 from csr.errors import ValidationFailedError
 from csr.i18n import N_
 from csr.models.base import Model
-from csr.models.common import Email, Name, RequestModel, UpstreamId
+from csr.models.common import OUT_OF_RANGE, Email, Name, RequestModel, UpstreamId, utc_moment
 from csr.text import hidden_characters, mixed_script_word
 
 
@@ -44,13 +44,14 @@ ClientIds = Annotated[list[UpstreamId], Field(max_length=10_000)]
 
 
 def _utc_time(value: Any) -> Any:
-    """An input time may omit milliseconds; it is stored as API.md writes times."""
+    """An input time may omit milliseconds; it is stored as API.md writes times, within 1970..9999."""
     if isinstance(value, str):
         try:
-            moment = clock.parse_iso(value)
+            return clock.iso(utc_moment(value.replace("Z", "+00:00")))
         except ValueError as exc:
+            if str(exc) == OUT_OF_RANGE:
+                raise
             raise ValueError(N_("Must be an ISO 8601 time.")) from exc
-        return clock.iso(moment)
     raise ValueError(N_("Must be an ISO 8601 time."))
 
 
