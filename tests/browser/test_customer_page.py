@@ -190,8 +190,9 @@ def test_the_activity_filter_takes_several_types(console: Console, make_customer
     console.find(".type-filter button[type=submit]").click()
     console.wait(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".activity-table tbody tr")) == 2, "two entries")
     labels = {str(box.find_element(By.XPATH, "..").text) for value, box in boxes.items() if box.is_selected()}
-    shown = {str(cell.text) for cell in console.all(".activity-table tbody td:nth-child(2)")}
-    assert shown == labels
+    # Read through a wait: the table may be drawn again meanwhile (a stale cell is read again, not an error).
+    cells = ".activity-table tbody td:nth-child(2)"
+    console.wait(lambda d: {str(c.text) for c in d.find_elements(By.CSS_SELECTOR, cells)} == labels, str(labels))
     check_both_widths(console, "filter")
     assert_no_english(console, "filter")
 
