@@ -8,8 +8,10 @@ the mark too (`follow_back`): what is written afterwards falls due before where 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
 from csr.data import keys
 from csr.data.dynamo import call, get, table
@@ -34,8 +36,10 @@ class CleanupMark:
 
 def load() -> CleanupMark | None:
     item = get(_KEY)
-    if item is None:
-        return None
+    return from_item(item) if item else None
+
+
+def from_item(item: Mapping[str, Any]) -> CleanupMark:
     hour = datetime.strptime(str(item["due_hour"]), _HOUR).replace(tzinfo=UTC)
     return CleanupMark(hour, date.fromisoformat(str(item["relationship_day"])))
 
