@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 import io
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -16,21 +15,22 @@ from csr.data import dynamo, keys
 from csr.data.due import Kind
 from csr.data.invariants import INVARIANTS, Key, Snapshot, key_of, violations
 from infra import check_table
+from infra.local_aws import LocalAws
 from tests.integration.faults import drop_clients
 
 Items = dict[Key, dict[str, Any]]
 
 
 @pytest.fixture(scope="module")
-def seeded() -> Iterator[Any]:
-    """The data `make serve` starts with (fewer customers), as `make check-table` builds it."""
+def seeded_items() -> list[dict[str, Any]]:
+    """The data `make serve` starts with (fewer customers), built as `make check-table` builds it."""
     from csr.settings import get_settings
 
     get_settings.cache_clear()
     drop_clients()
     local = check_table.seed_as_serve(customers=8)
     try:
-        yield check_table.local_table()
+        return list(check_table.scan(check_table.local_table(), 1e9))
     finally:
         clock.reset()
         local.stop()
@@ -38,8 +38,18 @@ def seeded() -> Iterator[Any]:
 
 
 @pytest.fixture
-def items(seeded: Any) -> Items:
-    return {key_of(item): item for item in copy.deepcopy(list(check_table.scan(seeded, 1e9)))}
+def items(seeded_items: list[dict[str, Any]]) -> Items:
+    return {key_of(item): item for item in copy.deepcopy(seeded_items)}
+
+
+@pytest.fixture
+def seeded(aws: LocalAws, seeded_items: list[dict[str, Any]]) -> Any:
+    """A table holding the seeded data."""
+    table = check_table.local_table()
+    with table.batch_writer() as batch:
+        for item in seeded_items:
+            batch.put_item(Item=item)
+    return table
 
 
 def is_posting(item: dict[str, Any]) -> bool:
