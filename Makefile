@@ -37,7 +37,7 @@ bench-activity: $(STAMP)
 	PYTHONPATH=.:layers/csr_common $(BIN)/python -m bench.activity
 
 # The browser tests (tests/browser) share one local server and one Chromium, so they stay on one worker.
-pytest: $(STAMP) browser-deps
+pytest: $(STAMP) browser-deps sdk-tools
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
 
 # Debian's chromium and chromium-driver for the console's browser tests (no browser can be downloaded).
@@ -65,7 +65,20 @@ bench-search: $(STAMP)
 	$(BIN)/python -m bench.search
 
 clean:
-	rm -rf $(VENV) .aws-sam build dist
+	rm -rf $(VENV) $(SDK_VENV) .aws-sam build dist
+
+# The OpenAPI tools, whose pinned dependencies are their own, in a venv of their own: tests/e2e/test_sdk.py
+# validates the served document and drives a client generated from it (docs/api-reference.md).
+SDK_VENV := .venv-sdk
+SDK_TOOLS := openapi-spec-validator==0.9.0 openapi-python-client==0.29.1
+.PHONY: sdk-tools
+sdk-tools: $(SDK_VENV)/.installed
+
+$(SDK_VENV)/.installed: Makefile
+	test -x $(SDK_VENV)/bin/python || $(PYTHON) -m venv $(SDK_VENV)
+	$(SDK_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(SDK_VENV)/bin/python -m pip install --quiet $(SDK_TOOLS)
+	touch $@
 
 # Not part of `make test`: a group of 10,000 clients created, then 5,000 removed (calls, not time).
 bench-groups: $(STAMP)
@@ -87,6 +100,11 @@ catalogs: $(STAMP)
 bench-coldstart: $(STAMP)
 	PYTHONPATH=.:layers/csr_common $(BIN)/python -m bench.coldstart
 
+# Not part of `make test`: `make serve` from a fresh start, seconds to the first search answer (wall and CPU).
+.PHONY: bench-serve
+bench-serve: $(STAMP)
+	PYTHONPATH=.:layers/csr_common $(BIN)/python -m bench.serve_start
+
 # Not part of `make test`: the scheduled cleanup with 10,000 and 100,000 live records and 10,000 expired
 # ones (items read per item deleted).
 .PHONY: bench-cleanup cleanup
@@ -96,3 +114,8 @@ bench-cleanup: $(STAMP)
 # Runs the scheduled cleanup once on the local server (`make serve` in another terminal; PORT as for it).
 cleanup:
 	@curl -sS --fail-with-body -X POST "http://127.0.0.1:$${PORT:-3000}/_local/jobs/cleanup"; echo
+
+# docs/api.md's routes, statuses, transitions and activity types, written from the OpenAPI document (commit it).
+.PHONY: api-reference
+api-reference: $(STAMP)
+	PYTHONPATH=.:layers/csr_common $(BIN)/python -m infra.api_reference

@@ -17,8 +17,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
-from infra import template
-from infra.apigw import claims_for, invoke, rest_event, route_pattern
+from infra.apigw import claims_for, invoke, rest_event, template_route
 from infra.local_aws import LocalAws
 
 ENTRIES = 50_000
@@ -37,7 +36,7 @@ CLAIMS = claims_for("csr-bench", "csr-bench@staff.example.com", ["csr"], TENANT)
 
 
 def call(method: str, path: str, query: dict[str, str] | None = None, body: Any = None) -> tuple[int, Any, int]:
-    route = next(r for r in template.api_routes() if r.method == method and route_pattern(r.path).match(path))
+    route = template_route(method, path)
     text = json.dumps(body) if body is not None else None
     response = invoke(route.function, rest_event(route, path, query=query, body=text, claims=CLAIMS))
     return response["statusCode"], json.loads(response["body"]), len(response["body"])

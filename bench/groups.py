@@ -18,7 +18,7 @@ from typing import Any
 
 from bench.counting import DynamoDbCount, DynamoDbCounter
 from infra import template
-from infra.apigw import claims_for, invoke, rest_event, route_pattern
+from infra.apigw import claims_for, invoke, rest_event, template_route
 from infra.local_aws import LocalAws
 from infra.sqs_delivery import SqsDelivery
 
@@ -31,7 +31,7 @@ WRITES = ("TransactWriteItems", "BatchWriteItem", "PutItem", "UpdateItem", "Dele
 
 
 def call(method: str, path: str, body: Any = None, query: dict[str, str] | None = None) -> tuple[int, Any]:
-    route = next(r for r in template.api_routes() if r.method == method and route_pattern(r.path).match(path))
+    route = template_route(method, path)
     text = json.dumps(body) if body is not None else None
     response = invoke(route.function, rest_event(route, path, query=query, body=text, claims=CLAIMS))
     return response["statusCode"], json.loads(response["body"])

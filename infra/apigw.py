@@ -9,13 +9,13 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-from infra.template import ApiRoute, Function
+from infra.template import ApiRoute, Function, api_routes
 
 # The logical id of the function whose handler is running: the tests attribute each AWS call to it
 # (tests/iam_recording.py), whoever invokes the handler (a test, the local server, a bench).
@@ -48,6 +48,25 @@ def claims_for(sub: str, email: str, groups: list[str], tenant_id: str) -> dict[
 
 def route_pattern(path: str) -> re.Pattern[str]:
     return re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path) + "$")
+
+
+def resolve_route(routes: Iterable[ApiRoute], method: str, path: str) -> ApiRoute | None:
+    """API Gateway's choice, for the local server and the tests alike: the most specific resource matching
+    the path (literal segments before `{param}`s, left to right), then the method on that resource; None
+    is its 404, even where another resource matching the path has the method."""
+    candidates = [route for route in routes if route_pattern(route.path).match(path)]
+    if not candidates:
+        return None
+    best = min(candidates, key=lambda route: [segment.startswith("{") for segment in route.path.split("/")]).path
+    return next((route for route in candidates if route.path == best and route.method == method), None)
+
+
+def template_route(method: str, path: str) -> ApiRoute:
+    """The route of template.yaml that API Gateway invokes for `method path`; LookupError where it answers 404."""
+    route = resolve_route(api_routes(), method, path)
+    if route is None:
+        raise LookupError(f"no route {method} {path} in template.yaml")
+    return route
 
 
 def rest_event(

@@ -1,10 +1,16 @@
 """`make serve`: the whole API on http://127.0.0.1:3000, from the very handlers template.yaml deploys.
 
-In front of them it does what API Gateway does: matches the routes of template.yaml (a literal segment
-beats a `{param}`), answers an unknown route or method with 404 and a missing or bad token with 401 (the
-bodies of the template's Gateway Responses), checks the development JWT as the Cognito authorizer would
-and hands the handler a REST proxy event. AWS is moto, in-process (infra.local_aws), seeded with demo data
-(infra.seed). The `/_local/...` routes of API.md ("Local mode only") live here and nowhere else.
+In front of them it does what API Gateway does: matches the routes of template.yaml as it does
+(`infra.apigw.resolve_route`, which the tests use too), answers an unknown route or method with 404, a
+missing or bad token with 401 and a body over its limit with 413, each with the status and body of the
+template's Gateway Response, checks the development JWT as the Cognito authorizer would and hands the
+handler a REST proxy event. AWS is moto, in-process (infra.local_aws), seeded with demo data (infra.seed);
+SQS messages reach their functions and the template's schedules run, in background threads. The
+`/_local/...` routes of API.md ("Local mode only") live here and nowhere else.
+
+HTTP itself is hypercorn's (h11), not this module's: hypercorn answers malformed HTTP with a 4xx, and drops
+a connection whose request headers are not complete HEADERS_TIMEOUT_SECONDS after it opened (or after its
+last answer), however steadily they trickle in; waiting clients hold a coroutine each, not a thread.
 
 Handlers run one at a time, as in one warm Lambda container each: Powertools' resolver keeps the current
 event on the app, and moto is made serial anyway.
@@ -13,10 +19,12 @@ event on the app, and moto is made serial anyway.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import base64
 import json
 import logging
 import os
+import socket
 import sys
 import threading
 import time
@@ -24,29 +32,30 @@ import traceback
 import uuid
 import warnings
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs
 
+from hypercorn.asyncio import serve
+from hypercorn.config import Config
+from hypercorn.typing import (
+    ASGIReceiveCallable,
+    ASGISendCallable,
+    HTTPResponseBodyEvent,
+    HTTPResponseStartEvent,
+    HTTPScope,
+    Scope,
+)
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from swagger_ui_bundle import swagger_ui_path
 
 from csr import clock
 from csr.data import cleanup_mark
-from csr.errors import (
-    ApiError,
-    DependencyUnavailableError,
-    MalformedRequestError,
-    NotFoundError,
-    PayloadTooLargeError,
-    UnauthorizedError,
-    ValidationFailedError,
-)
+from csr.errors import ApiError, MalformedRequestError, NotFoundError, ValidationFailedError
 from csr.models.common import ID_PATTERN
-from csr.request_body import refuse_hostile_json
+from csr.request_body import safe_text
 from infra import console, outbox, portal_view, template
-from infra.apigw import invoke, rest_event, route_pattern
+from infra.apigw import invoke, resolve_route, rest_event
 from infra.local_auth import InvalidTokenError, LocalAuthorizer
 from infra.local_aws import LocalAws
 from infra.openapi import merged_openapi
@@ -54,13 +63,15 @@ from infra.schedules import ScheduleRunner, run_once, schedule_of
 from infra.seed import DEFAULT_CUSTOMERS, DEMO_PASSWORD, PROVIDER, TENANTS, SeedSummary, seed
 from infra.ses_events import SesEventType, ses_event
 from infra.sqs_delivery import SqsDelivery
-from infra.template import ApiRoute, Function
+from infra.template import Function
 
 DEFAULT_PORT = 3000
-# How long a body may take to arrive once its headers have: a client that sends less than its
-# Content-Length gets a 400 rather than a connection held open forever.
-BODY_READ_TIMEOUT_SECONDS = 5.0
-# API Gateway's own limit; the handlers refuse anything over 64 KiB with the same 413 body.
+# How long a request's headers may take to arrive (hypercorn's keep-alive timeout, see hypercorn_config).
+HEADERS_TIMEOUT_SECONDS = 5.0
+# How long its body may take once they have: a client that sends less than its Content-Length, or sends it
+# too slowly, gets a 400 and the connection closes.
+BODY_TIMEOUT_SECONDS = 5.0
+# API Gateway's own limit (REQUEST_TOO_LARGE); the handlers refuse anything over 64 KiB with the same body.
 MAX_REQUEST_BYTES = 10 * 1024 * 1024
 DOCS_ASSETS = frozenset(
     {
@@ -125,14 +136,14 @@ def error_answer(error: ApiError) -> Answer:
     return json_answer(error.status, error.body())
 
 
-def resolve_route(routes: list[ApiRoute], method: str, path: str) -> ApiRoute | None:
-    """API Gateway's choice: the most specific resource matching the path (literal segments before
-    `{param}`s, left to right), then the method on that resource; None is its 404."""
-    candidates = [route for route in routes if route_pattern(route.path).match(path)]
-    if not candidates:
-        return None
-    best = min(candidates, key=lambda route: [segment.startswith("{") for segment in route.path.split("/")]).path
-    return next((route for route in candidates if route.path == best and route.method == method), None)
+def gateway_answer(kind: str, status: int | None = None) -> Answer:
+    """API Gateway's own answer of this kind, as template.yaml's Gateway Responses write it; `status` where
+    the template keeps API Gateway's (DEFAULT_5XX)."""
+    response = template.gateway_responses()[kind]
+    headers = {"Content-Type": "application/json", **response.headers}
+    answered = response.status or status
+    assert answered is not None, f"the Gateway Response {kind} has no status of its own"
+    return answered, headers, response.body.encode()
 
 
 def ses_event_functions() -> list[Function]:
@@ -149,12 +160,8 @@ def ses_event_functions() -> list[Function]:
 
 
 def _parse(model: type[BaseModel], body: bytes) -> Any:
-    """A /_local body, held to the same raw-body limits as the handlers' (csr.request_body)."""
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise MalformedRequestError("The request body is not valid UTF-8.") from exc
-    refuse_hostile_json(text)
+    """A /_local body, held to the handlers' limits on a raw body (csr.request_body)."""
+    text = safe_text(body)
     try:
         payload = json.loads(text or "{}")
     except ValueError as exc:
@@ -169,7 +176,8 @@ def _parse(model: type[BaseModel], body: bytes) -> Any:
 
 
 class LocalApi:
-    """What the HTTP server serves: the template's routes behind the local authorizer, and /_local."""
+    """What the HTTP server serves: the template's routes behind the local authorizer, the console, the
+    portal's impersonation page, and /_local."""
 
     def __init__(self, authorizer: LocalAuthorizer) -> None:
         self.authorizer = authorizer
@@ -192,32 +200,31 @@ class LocalApi:
 
     # --- the API --------------------------------------------------------------------------------
 
-    def handle(self, method: str, target: str, headers: dict[str, str], body: bytes) -> tuple[Answer, str]:
-        """The answer, and what to write in the access log (a route template, never a raw path: paths
-        and queries may hold session tokens)."""
-        split = urlsplit(target)
-        path = unquote(split.path)
+    def handle(self, method: str, path: str, query: str, headers: dict[str, str], body: bytes) -> tuple[Answer, str]:
+        """The answer to a request for `path` (percent-decoded) and `query` (as sent), and what to write in
+        the access log (a route template, never a raw path: paths and queries may hold session tokens)."""
         if console.is_console_path(path):
             return console.serve(method, path), "/console/"
         if path.startswith("/_local/"):
-            return self.handle_local(method, path, body), path
+            known = any(path == local_path for _, local_path in self.local_routes)
+            return self.handle_local(method, path, body), path if known else "/_local/*"
         if method == "GET" and path == portal_view.IMPERSONATION_PATH:
             with self.invoke_lock:
-                return portal_view.impersonation_page(split.query), path
-        return self.handle_api(method, path, split.query, headers, body)
+                return portal_view.impersonation_page(query), path
+        return self.handle_api(method, path, query, headers, body)
 
     def handle_api(
         self, method: str, path: str, query_string: str, headers: dict[str, str], body: bytes
     ) -> tuple[Answer, str]:
         """A template route, as API Gateway serves it: 404, 401, or the function's answer."""
         route = resolve_route(self.routes, method, path)
-        if route is None:
-            return error_answer(NotFoundError()), "(no route)"
+        if route is None:  # API Gateway's type for an unknown route or method, whatever the token
+            return gateway_answer("MISSING_AUTHENTICATION_TOKEN"), "(no route)"
         try:
             authorization = next((value for key, value in headers.items() if key.lower() == "authorization"), None)
             claims = self.authorizer.claims(authorization)
         except InvalidTokenError:
-            return error_answer(UnauthorizedError()), route.path
+            return gateway_answer("UNAUTHORIZED"), route.path
         query = parse_qs(query_string, keep_blank_values=True)
         event = rest_event(
             route,
@@ -232,7 +239,7 @@ class LocalApi:
                 response = invoke(route.function, event)
             except Exception:  # a crashed Lambda: API Gateway answers 502 with the DEFAULT_5XX body
                 traceback.print_exc()
-                return error_answer(DependencyUnavailableError()), route.path
+                return gateway_answer("DEFAULT_5XX", 502), route.path
         return proxy_answer(response), route.path
 
     # --- /_local ------------------------------------------------------------------------------
@@ -242,7 +249,7 @@ class LocalApi:
             return docs_asset(path.removeprefix("/_local/docs/"))
         action = self.local_routes.get((method, path))
         if action is None:
-            return error_answer(NotFoundError())
+            return gateway_answer("MISSING_AUTHENTICATION_TOKEN")
         try:
             with self.invoke_lock:
                 return action(body)
@@ -289,7 +296,9 @@ class LocalApi:
 
 
 def proxy_answer(response: dict[str, Any]) -> Answer:
-    """A Lambda proxy integration's response as API Gateway returns it."""
+    """A Lambda proxy integration's response as API Gateway returns it, but for a header with several
+    values: one line, the values joined by commas (the same to HTTP for any header but Set-Cookie, which no
+    function sends)."""
     headers = {str(key): str(value) for key, value in (response.get("headers") or {}).items()}
     for key, values in (response.get("multiValueHeaders") or {}).items():
         headers[str(key)] = ", ".join(str(value) for value in values)
@@ -300,109 +309,94 @@ def proxy_answer(response: dict[str, Any]) -> Answer:
 
 def docs_asset(name: str) -> Answer:
     if name not in DOCS_ASSETS:
-        return error_answer(NotFoundError())
+        return gateway_answer("MISSING_AUTHENTICATION_TOKEN")
     asset = Path(str(swagger_ui_path)) / name
     return 200, {"Content-Type": CONTENT_TYPES[asset.suffix], "Cache-Control": "max-age=3600"}, asset.read_bytes()
 
 
-class HttpEdge(BaseHTTPRequestHandler):
-    """What http.server leaves to its handler, answered as API Gateway would, always with an error body
-    and X-Request-Id: any method (`do_*`), a Content-Length that is not a length, a body that never comes,
-    and http.server's own refusals (a malformed request line, headers too long)."""
+class ClientGoneError(Exception):
+    """The client closed its connection before its body was all sent: nobody to answer."""
 
-    protocol_version = "HTTP/1.1"
 
-    def handle_any(self) -> None:
-        raise NotImplementedError
-
-    def __getattr__(self, name: str) -> Any:
-        # Every method, known or not (TRACE, FOO), goes to the router: what it does not route gets the
-        # 404 body, instead of http.server's 501 HTML.
-        if name.startswith("do_"):
-            return self.handle_any
-        raise AttributeError(name)
-
-    def request_body(self) -> bytes | tuple[Answer, str]:
-        """The body as its Content-Length says, or the error answer (and what to log). A body whose end is
-        unknown cannot be told from the next request: the connection then closes after the answer."""
-        lengths = self.headers.get_all("Content-Length") or []
-        chunked = "Transfer-Encoding" in self.headers
-        if chunked or len(set(lengths)) > 1 or not all(v.isascii() and v.isdigit() for v in lengths):
-            self.close_connection = True
-            return error_answer(MalformedRequestError("The request has no valid Content-Length.")), "(bad length)"
-        length = int(lengths[0]) if lengths else 0
-        if length > MAX_REQUEST_BYTES:
-            self.close_connection = True
-            return error_answer(PayloadTooLargeError()), "(too large)"
-        body = self._read(length)
-        if body is None:
-            self.close_connection = True
-            return error_answer(MalformedRequestError("The request body is shorter than its length.")), "(short)"
-        return body
-
-    def _read(self, length: int) -> bytes | None:
-        if not length:
-            return b""
-        self.connection.settimeout(BODY_READ_TIMEOUT_SECONDS)
-        try:
-            body = self.rfile.read(length)
-        except TimeoutError:
+async def read_body(receive: ASGIReceiveCallable) -> bytes | None:
+    """The whole body, or None once it is past API Gateway's limit (a chunked body declares no length)."""
+    body = bytearray()
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            raise ClientGoneError
+        body += message["body"]
+        if len(body) > MAX_REQUEST_BYTES:
             return None
-        finally:
-            self.connection.settimeout(None)
-        return body if len(body) == length else None
-
-    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-        error = ApiError(message or "The request is not valid HTTP.", code="malformed_request")
-        error.status = code if code in (400, 414, 431) else 400
-        self.close_connection = True
-        self.request_version = self.protocol_version  # an unparsable request line left HTTP/0.9: no headers
-        status, headers, payload = error_answer(error)
-        self.send_response(status)
-        for key, value in {**headers, "X-Request-Id": str(uuid.uuid4())}.items():
-            self.send_header(key, value)
-        self.send_header("Content-Length", str(len(payload)))
-        self.send_header("Connection", "close")
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(payload)
+        if not message["more_body"]:
+            return bytes(body)
 
 
-def request_handler(api: LocalApi) -> type[BaseHTTPRequestHandler]:
-    class Handler(HttpEdge):
-        def handle_any(self) -> None:
-            started = time.perf_counter()
-            answer, logged = self.answer()
-            status, response_headers, payload = answer
-            response_headers.setdefault("X-Request-Id", str(uuid.uuid4()))
-            self.send_response(status)
-            for key, value in response_headers.items():
-                if key.lower() not in {"content-length", "connection"}:
-                    self.send_header(key, value)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(payload)
-            elapsed = (time.perf_counter() - started) * 1000
-            request_id = response_headers["X-Request-Id"]
-            sys.stderr.write(
-                f"{datetime.now(UTC):%H:%M:%S} {self.command} {logged} {status} {elapsed:.0f} ms {request_id}\n"
-            )
+class HttpEdge:
+    """The ASGI application hypercorn serves (HTTP only: hypercorn's lifespan events need no answer). A body
+    is read whole first, within BODY_TIMEOUT_SECONDS, then LocalApi answers in a worker thread; every answer
+    carries X-Request-Id, and makes one line of the terminal's access log."""
 
-        def answer(self) -> tuple[Answer, str]:
-            body = self.request_body()
-            if not isinstance(body, bytes):
-                return body
-            try:
-                return api.handle(self.command, self.path, dict(self.headers.items()), body)
-            except Exception:  # the local server's own bug: an error body all the same
-                traceback.print_exc()
-                return error_answer(DependencyUnavailableError()), "(crashed)"
+    def __init__(self, api: LocalApi) -> None:
+        self.api = api
 
-        def log_message(self, format: str, *args: Any) -> None:
-            """Replaced by the line in handle_any, which never writes a raw path."""
+    async def __call__(self, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable) -> None:
+        if scope["type"] != "http":
+            return
+        started = time.perf_counter()
+        try:
+            (status, headers, payload), logged = await self.answer(scope, receive)
+        except ClientGoneError:
+            return
+        headers = {key: value for key, value in headers.items() if key.lower() not in {"content-length", "connection"}}
+        request_id = headers.setdefault("X-Request-Id", str(uuid.uuid4()))
+        fields = [*headers.items(), ("Content-Length", str(len(payload)))]
+        start: HTTPResponseStartEvent = {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(key.lower().encode("latin-1"), value.encode("latin-1")) for key, value in fields],
+            "trailers": False,
+        }
+        await send(start)
+        body: HTTPResponseBodyEvent = {
+            "type": "http.response.body",
+            "body": b"" if scope["method"] == "HEAD" else payload,
+            "more_body": False,
+        }
+        await send(body)
+        elapsed = (time.perf_counter() - started) * 1000
+        sys.stderr.write(
+            f"{datetime.now(UTC):%H:%M:%S} {scope['method']} {logged} {status} {elapsed:.0f} ms {request_id}\n"
+        )
 
-    return Handler
+    async def answer(self, scope: HTTPScope, receive: ASGIReceiveCallable) -> tuple[Answer, str]:
+        headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
+        # h11 has already refused a Content-Length that is not one number.
+        if int(headers.get("content-length", "0")) > MAX_REQUEST_BYTES:
+            return gateway_answer("REQUEST_TOO_LARGE"), "(too large)"
+        try:
+            body = await asyncio.wait_for(read_body(receive), BODY_TIMEOUT_SECONDS)
+        except TimeoutError:
+            return error_answer(MalformedRequestError("The request body did not arrive in time.")), "(slow body)"
+        if body is None:
+            return gateway_answer("REQUEST_TOO_LARGE"), "(too large)"
+        query = scope["query_string"].decode("latin-1")
+        try:
+            return await asyncio.to_thread(self.api.handle, scope["method"], scope["path"], query, headers, body)
+        except Exception:  # the local server's own bug: API Gateway's 5xx body all the same
+            traceback.print_exc()
+            return gateway_answer("DEFAULT_5XX", 502), "(crashed)"
+
+
+def hypercorn_config(listener: socket.socket) -> Config:
+    config = Config()
+    config.bind = [f"fd://{listener.detach()}"]
+    # From a connection's opening, or the end of its last answer, to the end of the next request's headers:
+    # a client that takes longer, however steadily it sends, is disconnected.
+    config.keep_alive_timeout = HEADERS_TIMEOUT_SECONDS
+    config.include_server_header = False  # API Gateway names no server
+    config.loglevel = "WARNING"  # not hypercorn's "Running on" line under the banner
+    return config
 
 
 def banner(url: str, authorizer: LocalAuthorizer, summary: SeedSummary, started: float) -> str:
@@ -460,13 +454,6 @@ def say(text: str) -> None:
     print(text, file=sys.__stdout__, flush=True)
 
 
-class LocalHttpServer(ThreadingHTTPServer):
-    """A thread per connection, and a listen queue deep enough for a burst of clients: Python's default of 5
-    refuses (resets) connections past the fifth that arrive at once, before any of them is read."""
-
-    request_queue_size = 128
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--host", default="127.0.0.1")
@@ -485,8 +472,9 @@ def main(argv: list[str] | None = None) -> None:
     # Tests set LOCAL_JWT_SECRET to forge expired and wrongly signed tokens; otherwise a secret per process.
     secret = os.environ.get("LOCAL_JWT_SECRET")
     authorizer = LocalAuthorizer(secret) if secret else LocalAuthorizer()
-    server = LocalHttpServer((args.host, args.port), request_handler(LocalApi(authorizer)))
-    url = f"http://{args.host}:{server.server_address[1]}"
+    listener = socket.create_server((args.host, args.port))
+    url = f"http://{args.host}:{listener.getsockname()[1]}"
+    config = hypercorn_config(listener)
     portal_view.serve_portal_at(url)
     # SQS messages go to their functions as Lambda's event source mappings would deliver them.
     delivery = SqsDelivery().start()
@@ -494,13 +482,12 @@ def main(argv: list[str] | None = None) -> None:
     schedule_runner = ScheduleRunner().start()
     say(banner(url, authorizer, summary, started))
     try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        say("Stopped.")
+        # Until Ctrl-C or SIGTERM, on which hypercorn closes its connections and returns.
+        asyncio.run(serve(HttpEdge(LocalApi(authorizer)), config, mode="asgi"))
     finally:
         schedule_runner.stop()
         delivery.stop()
-        server.server_close()
+    say("Stopped.")
 
 
 if __name__ == "__main__":

@@ -40,6 +40,10 @@ def merged_openapi() -> dict[str, Any]:
                 paths.setdefault(path, {}), operations, f"{logical_id}: operation of {path}", same_allowed=False
             )
         _merge_into(schemas, document.get("components", {}).get("schemas", {}), "schema", same_allowed=True)
+    operation_ids = [operation["operationId"] for operations in paths.values() for operation in operations.values()]
+    twice = sorted({name for name in operation_ids if operation_ids.count(name) > 1})
+    if twice:
+        raise ValueError(f"OpenAPI merge conflict: operationIds used by two operations: {twice}")
     first = next(iter(documents.values()), {"openapi": "3.1.0"})
     return {
         "openapi": first["openapi"],

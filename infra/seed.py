@@ -1,9 +1,17 @@
-"""Demo data for the local server, written through the product's own services, so that what a developer
-sees is what the handlers would have written.
+"""Demo data for the local server: customers with three years of history, payments, a service provider.
+
+Every item is one the product writes: each customer's writes are composed by the product's own data
+layer (`customers.add_customer_write` for the profile, accounts, uniqueness guards, search postings and
+cards and district counters; `activity.record_history` for the log and its monthly counters;
+`payments.add_payment_write`), in the transactions a writer would commit, and the histories follow the
+product's portal rules (infra.seed_history). They are then loaded in bulk (infra.bulk_load: their net
+effect, imported into the emulated table) rather than committed one at a time, which took most of `make
+serve`'s start.
+The service provider's data, small, goes through the product's services.
 
 Deterministic: one `random.Random` with a fixed seed picks every name, address, status and payment (the
-ids the service makes, `cus_...`, are random like in production). Two utilities, several districts, an
-eight-unit building, accented names, every portal status, open and settled payments.
+ids, `cus_...`, are random like in production). Two utilities, several districts, an eight-unit building,
+accented names, every portal status, open and settled payments.
 
 Demo-only shortcut: every demo customer with a password gets the SAME hash of `DEMO_PASSWORD`, made once
 with csr.passwords.hash_password at the configured (production) cost. Hashing each one separately would
@@ -16,29 +24,35 @@ import random
 import re
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 from csr import clock
 from csr.auth import Caller, Role
+from csr.data import activity, payments
 from csr.data import customers as customer_store
-from csr.models.activity import ActivityEntry, ActivityType, Actor
+from csr.data.dynamo import Transaction
+from csr.ids import new_id
+from csr.models.activity import ActivityType
 from csr.models.customers import (
+    OPEN_PAYMENT_STATUSES,
+    Account,
     CreateCustomerRequest,
+    Customer,
     LockReason,
     NewAccount,
-    PaymentFeed,
+    Payment,
     PaymentStatus,
     PortalState,
     PortalStatus,
 )
 from csr.models.groups import ClientFeed, CreateGroupRequest, EmployeeFeed, Relationship
 from csr.passwords import hash_password
-from csr.services import customer_changes, customers, groups, relationships
+from csr.services import groups, relationships
 from csr.text import fold
 from infra import seed_history
+from infra.bulk_load import BulkLoad
 
 DEMO_PASSWORD = "correct-horse-battery-staple"
 RANDOM_SEED = 20261122
@@ -167,12 +181,7 @@ LOCK_REASONS = (
     LockReason.OTHER,
     LockReason.FAILED_LOGINS,
 )
-STATUS_ENTRIES = {
-    PortalStatus.LOCKED: (ActivityType.ACCOUNT_LOCKED, "Portal access locked"),
-    PortalStatus.PERMANENT_LOCK: (ActivityType.ACCOUNT_DEACTIVATED, "Portal account deactivated"),
-    PortalStatus.HIDDEN: (ActivityType.ACCOUNT_HIDDEN, "Portal account hidden"),
-}
-STAFF = Actor.csr("seed", "csr.demo@example.org")
+LOCKING_STATUSES = frozenset({PortalStatus.LOCKED, PortalStatus.PERMANENT_LOCK, PortalStatus.HIDDEN})
 LANGUAGE_WEIGHTS = {"en": 55, "fr": 35, "es": 10}
 YEAR = timedelta(days=365)
 # Customers of each utility with a full history (the rest, and one in ten more, get a quiet one).
@@ -252,116 +261,138 @@ class _Seeder:
             return SHOWCASE_STATUSES[index]
         return self.rng.choices(list(STATUS_WEIGHTS), weights=list(STATUS_WEIGHTS.values()))[0]
 
-    def add_customer(self, tenant_id: str, index: int) -> None:
+    def add_customer(self, tenant_id: str, index: int) -> list[Transaction]:
+        """The customer's writes, in the transactions a writer would commit: its creation, its history in
+        chunks, its payments."""
         request = self.customer_request(tenant_id, index)
         status = self.status_for(index)
-        rng = self.story_rng
-        language = rng.choices(list(LANGUAGE_WEIGHTS), weights=list(LANGUAGE_WEIGHTS.values()))[0]
-        # Created up to three years ago; a portal account given at creation or, later, by a CSR.
-        age = YEAR * (2.9 if index == 0 else rng.uniform(0.3, 2.95))
-        enrolled_later = status is not PortalStatus.UNENROLLED and (index == 0 or rng.random() < 0.4)
-        enroll_now = status is not PortalStatus.UNENROLLED and not enrolled_later
-        request = request.model_copy(update={"enroll_in_portal": enroll_now, "language": language})
-        caller = _caller(tenant_id, Role.CSR)
-        with _as_of(age):
-            created = customers.create_customer(caller, request)
-        if status is not PortalStatus.UNENROLLED:
-            self.set_portal(caller, created.customer_id, status)
-        self.add_history(tenant_id, created.email, created.customer_id, request, age, index, status, enrolled_later)
-        self.summary.customers.append(DemoCustomer(tenant_id, created.customer_id, created.email, status))
-        if index == 0 or self.rng.random() < 0.35:
-            self.add_payments(tenant_id, index, [account.account_number for account in request.accounts])
-
-    def add_history(
-        self,
-        tenant_id: str,
-        email: str,
-        customer_id: str,
-        request: CreateCustomerRequest,
-        age: timedelta,
-        index: int,
-        status: PortalStatus,
-        enrolled_later: bool,
-    ) -> None:
-        created = clock.now() - age
-        enrolled: datetime | None = None
-        if status is not PortalStatus.UNENROLLED:
-            enrolled = created + timedelta(days=self.story_rng.uniform(1, 120)) if enrolled_later else created
-        account = request.accounts[-1].account_number
-        story = seed_history.Story(self.story_rng, customer_id, email, account, everything=index == 0)
+        # Drawn from the main stream in the order of the seed before histories, so that payments stay.
+        quiet_days = self.rng.randint(0, 90) if status is not PortalStatus.UNENROLLED else 0
+        drawn_reason = self.rng.choice(LOCK_REASONS) if status in LOCKING_STATUSES else None
+        numbers = [account.account_number for account in request.accounts]
+        paid = self.payments(tenant_id, index, numbers) if index == 0 or self.rng.random() < 0.35 else []
+        accounts = [*request.accounts, *([self.added_account(tenant_id, index, len(numbers))] if index == 0 else [])]
+        customer_id = new_id("cus")
+        created, enrolled, end = self.timeline(index, status, quiet_days)
+        story = seed_history.Story(
+            self.story_rng,
+            customer_id,
+            request.email,
+            created,
+            PortalState(status=PortalStatus.ENROLLED if enrolled == created else PortalStatus.UNENROLLED),
+            account_number=accounts[0].account_number,
+            added_account=accounts[-1].account_number if len(accounts) > 1 else None,
+            everything=index == 0,
+        )
+        story.open_payments = [payment for payment in paid if payment.status in OPEN_PAYMENT_STATUSES]
         rich = index < RICH_HISTORIES or self.story_rng.random() < 0.1
-        seed_history.tell(story, created, enrolled, rich=rich)
-        seed_history.write(tenant_id, customer_id, story)
-
-    def set_portal(self, caller: Caller, customer_id: str, status: PortalStatus) -> None:
-        """A password for every portal account but a few new ones, and the status with its log entry."""
-        found = customer_store.load(caller.tenant_id, customer_id)
-        assert found is not None
-        before = found.customer
-        moment = clock.now()
-        at = clock.iso(moment)
-        entries = [
-            ActivityEntry(
-                at=at,
-                type=ActivityType.PASSWORD_RESET_COMPLETED,
-                actor=Actor.customer(customer_id),
-                summary="Password set",
-            )
+        reason = drawn_reason if status is PortalStatus.LOCKED else None
+        seed_history.tell(story, enrolled, status, reason, end, rich=rich)
+        if story.state.status is not status:
+            raise ValueError(f"demo history: {customer_id} ended {story.state.status}, not {status}")
+        customer = Customer(
+            customer_id=customer_id,
+            created_at=clock.iso(created),
+            portal=story.state,
+            password_hash=self.password_hash if story.has_password else None,
+            **request.model_dump(exclude={"accounts", "enroll_in_portal", "language"}),
+            language=self.story_rng.choices(list(LANGUAGE_WEIGHTS), weights=list(LANGUAGE_WEIGHTS.values()))[0],
+            accounts=[Account.model_validate(account.model_dump()) for account in accounts],
+        )
+        self.summary.customers.append(DemoCustomer(tenant_id, customer_id, customer.email, status))
+        cancelled = {payment.payment_id: payment for payment in story.cancelled}
+        stored = [cancelled.pop(payment.payment_id, payment) for payment in paid] + list(cancelled.values())
+        return [
+            self.creation(tenant_id, customer, story),
+            *self.history(tenant_id, customer_id, story),
+            *(self.payment_write(tenant_id, customer_id, payment) for payment in stored),
         ]
-        portal = PortalState(status=status, last_access_at=clock.iso(moment - timedelta(days=self.rng.randint(0, 90))))
-        if status in STATUS_ENTRIES:
-            reason = {PortalStatus.PERMANENT_LOCK: LockReason.DEACTIVATED, PortalStatus.HIDDEN: LockReason.HIDDEN}.get(
-                status, self.rng.choice(LOCK_REASONS)
-            )
-            portal = portal.model_copy(
-                update={
-                    "lock_reason": reason,
-                    "locked_at": at,
-                    "failed_login_count": 10 if reason is LockReason.FAILED_LOGINS else 0,
-                }
-            )
-            kind, summary = STATUS_ENTRIES[status]
-            entries.append(ActivityEntry(at=at, type=kind, actor=STAFF, summary=summary, details={"reason": reason}))
-        after = before.model_copy(update={"portal": portal, "password_hash": self.password_hash})
-        customer_changes.save(caller, before, after, entries, moment)
 
-    def add_payments(self, tenant_id: str, index: int, account_numbers: list[str]) -> None:
-        caller = _caller(tenant_id, Role.INTEGRATION)
+    def timeline(self, index: int, status: PortalStatus, quiet_days: int) -> tuple[datetime, datetime | None, datetime]:
+        """When the customer was created (up to three years ago), given a portal account (at creation, later
+        by a CSR, or never: None), and last active (up to 90 days ago, a day at least, in the last third)."""
+        now = clock.now()
+        created = now - YEAR * (2.9 if index == 0 else self.story_rng.uniform(0.3, 2.95))
+        span = now - timedelta(days=1) - created
+        end = now - min(timedelta(days=max(quiet_days, 1)), span * 0.3)
+        if status is PortalStatus.UNENROLLED:
+            return created, None, end
+        if index == 0 or self.story_rng.random() < 0.4:
+            return created, created + span * self.story_rng.uniform(0.01, 0.3), end
+        return created, created, end
+
+    @staticmethod
+    def creation(tenant_id: str, customer: Customer, story: seed_history.Story) -> Transaction:
+        """The customer as it is now, with its `customer_created` entry as csr.services.customers writes it
+        (by one of the demo CSRs; the accounts it was created with), in one transaction."""
+        tx = Transaction()
+        customer_store.add_customer_write(tx, tenant_id, None, customer)
+        added = {
+            entry.details["account_number"] for _, entry in story.entries if entry.type is ActivityType.ACCOUNT_ADDED
+        }
+        numbers = [account.account_number for account in customer.accounts if account.account_number not in added]
+        status = PortalStatus.ENROLLED if story.enrolled_at_creation else PortalStatus.UNENROLLED
+        created = clock.parse_iso(customer.created_at)
+        kind = ActivityType.CUSTOMER_CREATED
+        entry = seed_history.entry(created, kind, seed_history.CSRS[0], accounts=numbers, portal_status=status)
+        activity.record(tx, tenant_id, customer.customer_id, [entry], created)
+        return tx
+
+    @staticmethod
+    def history(tenant_id: str, customer_id: str, story: seed_history.Story) -> list[Transaction]:
+        transactions = []
+        for chunk in seed_history.chunks(story):
+            tx = Transaction()
+            activity.record_history(tx, tenant_id, customer_id, chunk)
+            transactions.append(tx)
+        return transactions
+
+    @staticmethod
+    def added_account(tenant_id: str, index: int, number: int) -> NewAccount:
+        """The showcase customer's cottage, added by a CSR after its creation (its log's `account_added`)."""
+        return NewAccount(
+            account_number=f"{tenant_id[-1].upper()}{index:06d}-{number}",
+            service_address="88 Chemin du Lac",
+            billing_address="88 Chemin du Lac",
+            district="riverside",
+            nickname="Cottage",
+        )
+
+    def payments(self, tenant_id: str, index: int, account_numbers: list[str]) -> list[Payment]:
         statuses = (
             [PaymentStatus.SCHEDULED, PaymentStatus.PENDING]
             if index == 0
             else [self.rng.choice(list(PaymentStatus)) for _ in range(self.rng.randint(1, 3))]
         )
         today = clock.now()
+        made = []
         for number, status in enumerate(statuses):
             days = {PaymentStatus.SCHEDULED: self.rng.randint(3, 40), PaymentStatus.PENDING: 0}.get(
                 status, -self.rng.randint(1, 300)
             )
-            feed = PaymentFeed(
-                account_number=self.rng.choice(account_numbers),
-                amount=Decimal(self.rng.randint(1500, 45000)) / 100,
-                currency="CAD",
-                status=status,
-                scheduled_for=(today + timedelta(days=days)).date().isoformat(),
+            made.append(
+                Payment(
+                    payment_id=f"PAY-{tenant_id}-{index:06d}-{number}",
+                    account_number=self.rng.choice(account_numbers),
+                    amount=Decimal(self.rng.randint(1500, 45000)) / 100,
+                    currency="CAD",
+                    status=status,
+                    scheduled_for=(today + timedelta(days=days)).date().isoformat(),
+                )
             )
-            customers.upsert_payment(caller, f"PAY-{tenant_id}-{index:06d}-{number}", feed)
-            self.summary.payments += 1
+        self.summary.payments += len(made)
+        return made
+
+    @staticmethod
+    def payment_write(tenant_id: str, customer_id: str, payment: Payment) -> Transaction:
+        """As billing's feed stores a payment it has not sent before (csr.services.customers.upsert_payment)."""
+        tx = Transaction()
+        payments.add_payment_write(tx, tenant_id, customer_id, payment, None)
+        return tx
 
 
-@contextmanager
-def _as_of(age: timedelta) -> Iterator[None]:
-    """Run the product's own code as if it were `age` ago (a customer created years back)."""
-    clock.advance(-age.total_seconds())
-    try:
-        yield
-    finally:
-        clock.advance(age.total_seconds())
-
-
-def seed(total_customers: int = DEFAULT_CUSTOMERS) -> SeedSummary:
-    """Write the demo data (three quarters in utility-a, the rest in utility-b). Needs LocalAws started."""
-    started = time.perf_counter()
-    summary = SeedSummary()
+def demo_transactions(total_customers: int, summary: SeedSummary) -> Iterator[Transaction]:
+    """Every demo customer's writes (three quarters in utility-a, the rest in utility-b), in order."""
     seeder = _Seeder(
         random.Random(RANDOM_SEED),  # noqa: S311 - demo data, not secrets
         hash_password(DEMO_PASSWORD),
@@ -370,7 +401,16 @@ def seed(total_customers: int = DEFAULT_CUSTOMERS) -> SeedSummary:
     first_tenant = max(total_customers * 3 // 4, 1)
     for tenant_id, count in zip(TENANTS, (first_tenant, total_customers - first_tenant), strict=True):
         for index in range(count):
-            seeder.add_customer(tenant_id, index)
+            yield from seeder.add_customer(tenant_id, index)
+
+
+def seed(total_customers: int = DEFAULT_CUSTOMERS) -> SeedSummary:
+    """Write the demo data. Needs LocalAws started."""
+    started = time.perf_counter()
+    summary = SeedSummary()
+    load = BulkLoad()
+    load.add_all(demo_transactions(total_customers, summary))
+    load.write()
     seed_provider()
     summary.seconds = time.perf_counter() - started
     return summary

@@ -132,3 +132,27 @@ def sqs_event_sources() -> list[SqsEventSource]:
 def function_timeout(function: Function) -> int:
     """Seconds: the function's own Timeout, else the Globals' one."""
     return int(function.properties.get("Timeout", template()["Globals"]["Function"].get("Timeout", 3)))
+
+
+@dataclass(frozen=True)
+class GatewayResponse:
+    """What API Gateway answers itself, by response type (UNAUTHORIZED, THROTTLED, ...), as the API's
+    `GatewayResponses` set it. `status` is None where the template keeps API Gateway's own status."""
+
+    status: int | None
+    headers: dict[str, str]
+    body: str
+
+
+def gateway_responses() -> dict[str, GatewayResponse]:
+    (api,) = resources("AWS::Serverless::Api").values()
+    found = {}
+    for kind, response in api["Properties"]["GatewayResponses"].items():
+        headers = response.get("ResponseParameters", {}).get("Headers", {})
+        found[kind] = GatewayResponse(
+            int(response["StatusCode"]) if "StatusCode" in response else None,
+            # A static header value is quoted in the template: "'1'".
+            {name: str(value).strip("'") for name, value in headers.items()},
+            response["ResponseTemplates"]["application/json"],
+        )
+    return found

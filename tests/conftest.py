@@ -1,18 +1,22 @@
-"""Test harness: AWS emulated by moto (tables from template.yaml), a clock the test controls, and
-helpers to call the deployed handlers with API Gateway's REST proxy events."""
+"""The fixtures of every test: AWS emulated by moto (tables from template.yaml), a clock the test controls,
+and callers (tests.support.api) that reach the handlers through API Gateway's REST proxy events."""
 
 from __future__ import annotations
 
-import json
+import os
+import re
+import secrets
+import shutil
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from infra import template
-from infra.apigw import claims_for, invoke, rest_event, route_pattern
+from infra import server_process
 from infra.local_aws import LocalAws
+from tests.support.api import Api
+from tests.support.server import SEED_CUSTOMERS, STARTUP_LIMIT_SECONDS, LocalServer
 
 # Records each function's AWS calls and holds them to its IAM policy at the end of a complete run.
 pytest_plugins = ["tests.iam_recording"]
@@ -23,7 +27,7 @@ def aws() -> Iterator[LocalAws]:
     local = LocalAws(password_hash_log2_n=10).start()
     from csr import clock
     from csr.settings import get_settings
-    from tests.integration.faults import drop_clients
+    from tests.support.faults import drop_clients
 
     get_settings.cache_clear()
     drop_clients()
@@ -54,51 +58,6 @@ def separate_environments(aws: LocalAws, monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setattr(dynamo, "_resource", resource)
 
 
-_last_function: list[str] = []
-
-
-def _enter_container_of(function: str) -> None:
-    """Each function runs in its own Lambda container: a parameter one function fetched (and Powertools
-    cached process-wide) must not hide another function's SSM call from the IAM check."""
-    if _last_function != [function]:
-        from aws_lambda_powertools.utilities.parameters import clear_caches
-
-        clear: Callable[[], None] = clear_caches  # Powertools leaves clear_caches unannotated
-        clear()
-        _last_function[:] = [function]
-
-
-class Api:
-    """Calls the handler template.yaml routes a request to, as API Gateway would, with given claims."""
-
-    def __init__(self, claims: dict[str, str] | None) -> None:
-        self.claims = claims
-
-    def as_(self, *, groups: list[str], tenant_id: str = "utility-a", sub: str = "csr-1") -> Api:
-        return Api(claims_for(sub, f"{sub}@staff.example.com", groups, tenant_id))
-
-    def call(
-        self,
-        method: str,
-        path: str,
-        body: Any = None,
-        *,
-        query: dict[str, str] | None = None,
-        headers: dict[str, str] | None = None,
-        raw_body: str | bytes | None = None,
-    ) -> tuple[int, Any, dict[str, str]]:
-        route = next(
-            (r for r in template.api_routes() if r.method == method and route_pattern(r.path).match(path)), None
-        )
-        assert route is not None, f"no route {method} {path} in template.yaml"
-        text = raw_body if raw_body is not None else (json.dumps(body) if body is not None else None)
-        event = rest_event(route, path, query=query, headers=headers, body=text, claims=self.claims)
-        _enter_container_of(route.function.logical_id)
-        response = invoke(route.function, event)
-        payload = json.loads(response["body"]) if response.get("body") else None
-        return response["statusCode"], payload, response.get("headers") or {}
-
-
 @pytest.fixture
 def csr(aws: LocalAws) -> Api:
     return Api(None).as_(groups=["csr"])
@@ -109,21 +68,26 @@ def api(aws: LocalAws) -> Api:
     return Api(None)
 
 
-def new_customer_body(n: int = 1, **overrides: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "person_id": f"P-{n:05d}",
-        "first_name": "Hélène",
-        "last_name": "Tremblay",
-        "email": f"helene.tremblay{n}@example.org",
-        "phone": "+1 514 555 0100",
-        "accounts": [
-            {
-                "account_number": f"ACC-{n:06d}",
-                "service_address": "2172 Main Street Apt 3",
-                "billing_address": "2172 Main Street Apt 3",
-                "district": "north",
-            }
-        ],
-    }
-    body.update(overrides)
-    return body
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
+    """The local server (`make serve`) started once per test session in a subprocess on a free port, with a
+    small seed: the end-to-end and browser tests talk to it over real HTTP."""
+    jwt_secret = secrets.token_urlsafe(32)
+    logs = tmp_path_factory.mktemp("local_server")
+    stderr, handler_log = logs / "stderr.log", logs / "handlers.log"
+    env = {"LOCAL_JWT_SECRET": jwt_secret, "PASSWORD_HASH_LOG2_N": "10", "LOG_FILE": str(handler_log)}
+    args = ["--port", "0", "--customers", str(SEED_CUSTOMERS)]
+    with stderr.open("w") as err:
+        process, lines = server_process.start(args, env, stderr=err, limit_seconds=STARTUP_LIMIT_SECONDS)
+    banner = "\n".join(lines)
+    assert lines, stderr.read_text()
+    assert lines[-1].startswith(server_process.BANNER_END), banner + "\n" + stderr.read_text()
+    # Keep reading the terminal's output, so that a full pipe never blocks the server.
+    threading.Thread(target=shutil.copyfileobj, args=(process.stdout, open(os.devnull, "w")), daemon=True).start()  # noqa: SIM115
+    url = re.search(r"on (http://\S+)", banner)
+    customer = re.search(r"^Demo customer: (\S+) (\S+)$", banner, re.MULTILINE)
+    assert url, banner
+    assert customer, banner
+    yield LocalServer(url.group(1), banner, jwt_secret, customer.group(1), customer.group(2), stderr, handler_log)
+    process.terminate()
+    process.wait(timeout=30)

@@ -27,6 +27,7 @@ def handle_list_activity(
     cursor: Annotated[Cursor | None, Query()] = None,
     view_all: Annotated[bool, Query(alias="all")] = False,
 ) -> ActivityPage:
+    """Page through a customer's activity log, newest first."""
     return list_activity(app.caller(), customer_id, types, limit, cursor, view_all)
 
 

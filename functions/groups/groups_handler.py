@@ -49,12 +49,14 @@ SearchText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=
 def handle_list_groups(
     limit: Annotated[Limit, Query()] = 20, cursor: Annotated[Cursor | None, Query()] = None
 ) -> GroupList:
+    """List the provider's active groups by name."""
     return groups.list_groups(app.caller(), limit, cursor)
 
 
 @app.post("/groups", status_code=202, responses={202: accepted(GroupAccepted)})
 @errors({409: ["name_taken", "concurrent_change"], 422: ["clients_unavailable"]})
 def handle_create_group(body: CreateGroupRequest, idempotency_key: IdempotencyKey = None) -> GroupAccepted:
+    """Create a group of clients (done by a process request)."""
     caller = app.caller()
     result = run_idempotent(
         caller,
@@ -73,11 +75,13 @@ def handle_list_available_clients(
     limit: Annotated[Limit, Query()] = 20,
     cursor: Annotated[Cursor | None, Query()] = None,
 ) -> AvailableClientList:
+    """List the clients that can be put in a group now, by name."""
     return groups.available_clients(app.caller(), q, limit, cursor)
 
 
 @app.get("/groups/<group_id>")
 def handle_get_group(group_id: GroupId) -> GroupView:
+    """Read a group with its clients and assigned employees."""
     return groups.get_group(app.caller(), group_id)
 
 
@@ -86,6 +90,7 @@ def handle_get_group(group_id: GroupId) -> GroupView:
 def handle_update_group(
     group_id: GroupId, body: UpdateGroupRequest, idempotency_key: IdempotencyKey = None
 ) -> RequestAccepted:
+    """Rename a group or add and remove its clients (done by a process request)."""
     caller = app.caller()
     result = run_idempotent(
         caller,
@@ -105,6 +110,7 @@ def handle_delete_group(
     confirmation: Annotated[str | None, Query(max_length=32)] = None,
     idempotency_key: IdempotencyKey = None,
 ) -> RequestAccepted:
+    """Delete a group, its clients becoming available again (done by a process request)."""
     caller = app.caller()
     result = run_idempotent(
         caller,
@@ -122,6 +128,7 @@ def handle_delete_group(
 def handle_assign_employees(
     group_id: GroupId, body: AssignEmployeesRequest, idempotency_key: IdempotencyKey = None
 ) -> RequestAccepted:
+    """Replace a group's employee assignments (done by a process request)."""
     caller = app.caller()
     result = run_idempotent(
         caller,
@@ -140,11 +147,13 @@ def handle_list_process_requests(
     limit: Annotated[Limit, Query()] = 20,
     cursor: Annotated[Cursor | None, Query()] = None,
 ) -> ProcessRequestList:
+    """List the provider's process requests, newest first."""
     return groups.list_requests(app.caller(), status, limit, cursor)
 
 
 @app.get("/process-requests/<request_id>")
 def handle_get_process_request(request_id: RequestId) -> ProcessRequestView:
+    """Read one process request."""
     return groups.get_request(app.caller(), request_id)
 
 

@@ -22,18 +22,21 @@ app = ConsoleResolver(roles={Role.INTEGRATION})
 @app.put("/integration/payments/<payment_id>")
 @errors({404: ["account_not_found"], 409: ["concurrent_change"]})
 def handle_upsert_payment(payment_id: UpstreamId, body: PaymentFeed) -> Payment:
+    """Create or replace a payment pushed by billing."""
     return customers.upsert_payment(app.caller(), payment_id, body)
 
 
 @app.put("/integration/clients/<client_id>")
 @errors({409: ["concurrent_change"]})
 def handle_upsert_client(client_id: UpstreamId, body: ClientFeed) -> Client:
+    """Create or replace a provider's client pushed by the feed."""
     return relationships.upsert_client(app.caller(), client_id, body)
 
 
 @app.put("/integration/employees/<employee_id>")
 @errors({409: ["concurrent_change"]})
 def handle_upsert_employee(employee_id: UpstreamId, body: EmployeeFeed) -> Employee:
+    """Create or replace a provider's employee pushed by the feed."""
     return relationships.upsert_employee(app.caller(), employee_id, body)
 
 

@@ -23,13 +23,15 @@ app = ConsoleResolver(roles={Role.PORTAL})
 
 @app.post("/portal/login")
 @errors({401: ["invalid_credentials"], 409: ["concurrent_change"], 423: ["account_locked"]})
-def handle_login(body: LoginRequest) -> LoginResponse:
+def handle_log_in(body: LoginRequest) -> LoginResponse:
+    """Log a customer in to the portal with email and password."""
     return access.log_in(app.caller(), body)
 
 
 @app.post("/portal/password-reset", status_code=204)
 @errors({400: ["invalid_or_expired_token"], 422: ["weak_password"]})
 def handle_redeem_reset_token(body: PasswordResetRequest) -> Response[None]:
+    """Set a new password with the token of a reset link."""
     redemption.redeem_reset_token(app.caller(), body)
     return Response(status_code=204)
 
@@ -37,12 +39,14 @@ def handle_redeem_reset_token(body: PasswordResetRequest) -> Response[None]:
 @app.post("/portal/recovery", status_code=204)
 @errors({400: ["invalid_or_expired_code"], 422: ["weak_password"]})
 def handle_redeem_recovery_code(body: RecoveryRequest) -> Response[None]:
+    """Set a new password with a recovery code read over the phone."""
     redemption.redeem_recovery_code(app.caller(), body)
     return Response(status_code=204)
 
 
 @app.get("/portal/impersonation/<session_token>")
 def handle_check_impersonation(session_token: SessionToken) -> ImpersonationSession:
+    """Check an impersonation session and read what the portal shows in it."""
     return customers.check_impersonation(app.caller(), session_token)
 
 

@@ -15,6 +15,7 @@ from csr.models.common import CustomerId
 from csr.models.customers import EnrollmentSent
 from csr.models.recovery import ResetLinkSent
 from csr.observability import logger, metrics, tracer
+from csr.rules.portal import Transition, refusal_codes
 from csr.services import reset_links
 
 app = ConsoleResolver(roles=CSR_ROLES)
@@ -23,6 +24,7 @@ app = ConsoleResolver(roles=CSR_ROLES)
 @app.post("/customers/<customer_id>/password-reset-link", status_code=202)
 @errors({409: ["account_locked", "not_enrolled", "concurrent_change"], 503: ["email_unavailable"]})
 def handle_send_reset_link(customer_id: CustomerId, idempotency_key: IdempotencyKey = None) -> ResetLinkSent:
+    """Email a password reset link to the customer's address on record."""
     caller = app.caller()
     # The route takes no body: what a retry must repeat is the customer it targets.
     result = run_idempotent(
@@ -37,8 +39,9 @@ def handle_send_reset_link(customer_id: CustomerId, idempotency_key: Idempotency
 
 
 @app.post("/customers/<customer_id>/enroll", status_code=202)
-@errors({409: ["already_enrolled", "concurrent_change"], 503: ["email_unavailable"]})
+@errors({409: [*refusal_codes(Transition.ENROLL), "concurrent_change"], 503: ["email_unavailable"]})
 def handle_enroll_customer(customer_id: CustomerId) -> EnrollmentSent:
+    """Give an unenrolled customer portal access and email them a set-password link."""
     return reset_links.enroll(app.caller(), customer_id)
 
 

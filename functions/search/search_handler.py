@@ -29,11 +29,13 @@ def handle_search_customers(
     limit: Annotated[Limit, Query()] = 20,
     cursor: Annotated[Cursor | None, Query()] = None,
 ) -> SearchPage:
+    """Find customers by words of their name, email, ids or addresses."""
     return search.search_customers(app.caller(), q, district=district, status=status, limit=limit, cursor=cursor)
 
 
 @app.get("/districts")
 def handle_list_districts() -> DistrictList:
+    """List the tenant's districts, for the search filter."""
     return search.list_districts(app.caller())
 
 

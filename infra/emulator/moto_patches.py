@@ -1,7 +1,7 @@
 """Patches that make moto behave like DynamoDB where our tests and local server depend on it.
 
 Applied by the test harness and the local server -- the layer that stands in for AWS -- and never by
-product code, which runs on real AWS. See /work/shared/FACTS.md, section "moto", for the measurements.
+product code, which runs on real AWS. tests/unit/test_moto_patches.py holds each patch to stock moto's answers.
 
 1. Serial emulator. DynamoDB is atomic per item; moto is not thread-safe (20 threads racing one conditional
    update sometimes saw two winners). One process-wide re-entrant lock around the botocore stubber -- the
@@ -27,7 +27,7 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
-__all__ = ["apply_moto_patches"]
+__all__ = ["apply_moto_patches", "emulator_lock"]
 
 # Re-entrant: a mocked service may itself call another mocked service on the same thread.
 _MOTO_LOCK = threading.RLock()
@@ -144,6 +144,12 @@ def _serial(call: Callable[..., Any]) -> Callable[..., Any]:
             return call(self, event_name, request, **kwargs)
 
     return serial_call
+
+
+def emulator_lock() -> threading.RLock:
+    """The lock every in-process mocked call holds, for emulator code that reaches moto's backend directly
+    (infra.emulator.table_import)."""
+    return _MOTO_LOCK
 
 
 # --- 2. transactions back up only the items they touch ------------------------------------------------

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from selenium.webdriver.support.ui import Select
 
-from tests.browser.conftest import LANGUAGES, Console
+from tests.support.console import LANGUAGES, Console
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 PAGE_SIZE = 10  # console/js/activity.js

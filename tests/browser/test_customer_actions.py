@@ -13,7 +13,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
-from tests.browser.conftest import LANGUAGES, Console
+from tests.support.console import LANGUAGES, Console
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 MakeCustomer = Callable[..., dict[str, Any]]

@@ -12,7 +12,7 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-from tests.browser.conftest import LANGUAGES, Console
+from tests.support.console import LANGUAGES, Console
 
 MakeCustomer = Callable[..., dict[str, Any]]
 

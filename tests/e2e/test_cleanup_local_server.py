@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import LocalServer
+from tests.support.server import LocalServer
 
 pytestmark = pytest.mark.e2e
 

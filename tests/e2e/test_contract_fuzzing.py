@@ -1,7 +1,7 @@
 """Contract fuzzing: schemathesis generates requests for every operation of the document the local server
 serves (`GET /_local/openapi.json`), valid and invalid, and sends each with a token of every role and
-with no role. No answer may be a 5xx, have a status the document does not list for the operation, or a
-body outside the schema it lists."""
+with no role. No answer may be a 5xx, have a status the document does not list for the operation, a body
+outside the schema it lists, or an error `code` its response does not list."""
 
 from __future__ import annotations
 
@@ -20,8 +20,9 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
+from csr.contract import CODES_EXTENSION
 from infra.template import api_routes
-from tests.e2e.conftest import LocalServer
+from tests.support.server import LocalServer
 
 pytestmark = pytest.mark.e2e
 
@@ -52,6 +53,12 @@ def served_schema(url: str) -> Any:
     return schemathesis.openapi.from_url(f"{url}/_local/openapi.json")
 
 
+def listed_codes(server: LocalServer, method: str, path: str) -> dict[int, list[str]]:
+    """The error codes the served document lists for each error status of one operation."""
+    responses = server.call("GET", "/_local/openapi.json").json()["paths"][path][method.lower()]["responses"]
+    return {int(status): response[CODES_EXTENSION] for status, response in responses.items() if int(status) >= 400}
+
+
 def test_the_fuzzing_budget_is_at_least_a_thousand_requests() -> None:
     assert len(ROUTES) * EXAMPLES_PER_OPERATION * len(ROLES) >= 1000
 
@@ -60,6 +67,7 @@ def test_the_fuzzing_budget_is_at_least_a_thousand_requests() -> None:
 def test_every_answer_is_within_the_contract(server: LocalServer, method: str, path: str) -> None:
     operation = served_schema(server.url)[path][method]
     tokens = [server.token(groups, sub="fuzz") for groups in ROLES]
+    codes = listed_codes(server, method, path)
     sent = 0
     retried: list[str] = []
 
@@ -86,6 +94,9 @@ def test_every_answer_is_within_the_contract(server: LocalServer, method: str, p
                 retried.append("\n".join(server.log_of(response.headers["X-Request-Id"])))
                 response = case.call(base_url=server.url, headers=headers, timeout=60)
             case.validate_response(response, checks=CHECKS)
+            if response.status_code >= 400:
+                code = response.json()["error"]["code"]
+                assert code in codes[response.status_code], f"{response.status_code} `{code}`: {case.as_curl_command()}"
             sent += 1
 
     fuzz()

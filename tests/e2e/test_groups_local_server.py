@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from infra.seed import PROVIDER
-from tests.e2e.conftest import LocalServer
+from tests.support.server import LocalServer
 
 pytestmark = pytest.mark.e2e
 

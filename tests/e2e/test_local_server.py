@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from datetime import UTC, datetime, timedelta
@@ -11,14 +12,15 @@ import pytest
 
 from csr import clock
 from infra.local_server import ses_event_functions
-from infra.template import api_routes
-from tests.conftest import new_customer_body
-from tests.e2e.conftest import LocalServer
+from infra.template import api_routes, gateway_responses
+from tests.support.api import new_customer_body
+from tests.support.server import LocalServer
 
 pytestmark = pytest.mark.e2e
 
-UNAUTHORIZED = {"error": {"code": "unauthorized", "message": "A valid bearer token is required.", "details": {}}}
-NOT_FOUND = {"error": {"code": "not_found", "message": "Not found.", "details": {}}}
+# The bodies API Gateway answers with, as template.yaml sets them: the local server's too.
+UNAUTHORIZED = json.loads(gateway_responses()["UNAUTHORIZED"].body)
+NOT_FOUND = json.loads(gateway_responses()["MISSING_AUTHENTICATION_TOKEN"].body)
 
 
 def _forged(secret: str, **overrides: object) -> str:

@@ -3,21 +3,17 @@ impersonation URL opens a read-only page: whose portal, viewed by whom, until wh
 
 from __future__ import annotations
 
-import os
 import re
 import socket
-import subprocess
-import sys
-import threading
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
 import requests
 
-from infra.template import ROOT
-from tests.conftest import new_customer_body
-from tests.e2e.conftest import STARTUP_LIMIT_SECONDS, LocalServer
+from infra import server_process
+from tests.support.api import new_customer_body
+from tests.support.server import STARTUP_LIMIT_SECONDS, LocalServer
 
 pytestmark = pytest.mark.e2e
 
@@ -96,31 +92,10 @@ def _free_port() -> int:
 def server_on_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
     """A second server, its port given by PORT as `PORT=3500 make serve` does."""
     port = _free_port()
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "layers" / "csr_common")]),
-        "PORT": str(port),
-        "PASSWORD_HASH_LOG2_N": "10",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "infra.local_server", "--customers", "2"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    watchdog = threading.Timer(STARTUP_LIMIT_SECONDS, process.kill)
-    watchdog.start()
-    banner = []
-    assert process.stdout is not None
-    for line in process.stdout:
-        banner.append(line)
-        if line.startswith("Serving until"):
-            break
-    watchdog.cancel()
-    csr = re.search(r"^  csr:\s+(\S+)$", "".join(banner), re.MULTILINE)
-    assert csr, "".join(banner)
+    env = {"PORT": str(port), "PASSWORD_HASH_LOG2_N": "10"}
+    process, banner = server_process.start(["--customers", "2"], env, limit_seconds=STARTUP_LIMIT_SECONDS)
+    csr = re.search(r"^  csr:\s+(\S+)$", "\n".join(banner), re.MULTILINE)
+    assert csr, "\n".join(banner)
     try:
         yield csr.group(1), port
     finally:

@@ -1,4 +1,5 @@
-"""How the local server picks a template route for a request, as API Gateway does (no server needed)."""
+"""How the local server and the tests pick a template route for a request, as API Gateway does (no server
+needed)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from infra import local_server
+from infra.apigw import resolve_route
 from infra.local_auth import LocalAuthorizer
-from infra.local_server import proxy_answer, resolve_route
+from infra.local_server import proxy_answer
 from infra.template import ApiRoute, Function
 
 pytestmark = pytest.mark.e2e
@@ -67,7 +69,7 @@ def test_ses_events_not_wired_gets_404(monkeypatch: pytest.MonkeyPatch) -> None:
     api = local_server.LocalApi(LocalAuthorizer())
     # When an SES event is posted
     body = json.dumps({"message_id": "m-1", "event_type": "Delivery"}).encode()
-    (status, _headers, payload), _logged = api.handle("POST", "/_local/ses-events", {}, body)
+    (status, _headers, payload), _logged = api.handle("POST", "/_local/ses-events", "", {}, body)
     # Then 404, saying why
     error = json.loads(payload)["error"]
     assert (status, error["code"]) == (404, "not_found")

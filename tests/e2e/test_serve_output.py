@@ -9,7 +9,7 @@ import time
 import pytest
 import requests
 
-from tests.e2e.conftest import LocalServer
+from tests.support.server import LocalServer
 
 pytestmark = pytest.mark.e2e
 

@@ -18,8 +18,8 @@ from csr.models.access import CsrLockReason, LockRequest, PortalStatusResponse
 from csr.models.customers import LockReason, PortalStatus
 from csr.rules.portal import Transition
 from csr.services import access, customer_changes
-from tests.conftest import Api
-from tests.integration.access_helpers import (
+from tests.support.api import Api
+from tests.support.customers import (
     SUPERVISOR_GROUPS,
     TENANT,
     activity,
@@ -27,8 +27,8 @@ from tests.integration.access_helpers import (
     portal_of,
     set_portal,
 )
-from tests.integration.helpers import all_items
-from tests.unit.test_portal_rules import EXPECTED
+from tests.support.tables import all_items
+from tests.support.transitions import EXPECTED
 
 BODIES: dict[Transition, Any] = {
     Transition.ENROLL: None,
@@ -58,7 +58,7 @@ def supervisor(api: Api) -> Api:
 
 
 def customer_in(csr: Api, status: PortalStatus, n: int = 1) -> str:
-    customer = create_customer(csr, n, enrolled=status is not PortalStatus.UNENROLLED)
+    customer = create_customer(csr, n, enroll_in_portal=status is not PortalStatus.UNENROLLED)
     if status in SET_UP_LOCK_REASON:
         set_portal(
             customer["customer_id"],

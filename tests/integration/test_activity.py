@@ -10,16 +10,10 @@ from typing import Any
 import pytest
 
 from csr import clock
-from tests.conftest import Api, new_customer_body
+from tests.support.api import Api, new_customer_body
+from tests.support.customers import create_customer
 
 TENANT = "utility-a"
-
-
-def new_customer(csr: Api, n: int = 1) -> dict[str, Any]:
-    created: dict[str, Any]
-    status, created, _ = csr.call("POST", "/customers", new_customer_body(n))
-    assert status == 201, created
-    return created
 
 
 def write(customer_id: str, types: list[str], moment: datetime, **details: Any) -> None:
@@ -62,7 +56,7 @@ def every_page(api: Api, customer_id: str, **query: str) -> Iterator[dict[str, A
 
 def test_newest_first_and_same_at_entries_keep_their_write_order(csr: Api) -> None:
     # Given three entries written together (one `at`) and one written later
-    customer_id = new_customer(csr)["customer_id"]
+    customer_id = create_customer(csr)["customer_id"]
     write(customer_id, ["login_failed", "login_failed", "account_locked"], later(60))
     write(customer_id, ["account_unlocked"], later(120))
 
@@ -86,7 +80,7 @@ def test_newest_first_and_same_at_entries_keep_their_write_order(csr: Api) -> No
 
 
 def test_each_filter_returns_only_its_types_and_counts_them(csr: Api) -> None:
-    customer_id = new_customer(csr)["customer_id"]
+    customer_id = create_customer(csr)["customer_id"]
     for i in range(6):
         write(customer_id, ["login_succeeded", "login_failed" if i % 2 else "login_succeeded"], later(i + 1))
     write(customer_id, ["account_locked"], later(10))
@@ -111,7 +105,7 @@ def test_each_filter_returns_only_its_types_and_counts_them(csr: Api) -> None:
 @pytest.mark.parametrize(("types", "limit"), [(None, 7), ("login_failed,account_locked,profile_updated", 5)])
 def test_paging_serves_every_entry_once_in_order(csr: Api, types: str | None, limit: int) -> None:
     # Given 120 entries, several sharing a moment
-    customer_id = new_customer(csr)["customer_id"]
+    customer_id = create_customer(csr)["customer_id"]
     kinds = ["login_failed", "account_locked", "profile_updated", "login_succeeded"]
     for i in range(40):
         write(customer_id, [kinds[i % 4], kinds[(i + 1) % 4], kinds[(i + 2) % 4]], later(i + 1))
@@ -131,7 +125,7 @@ def test_paging_serves_every_entry_once_in_order(csr: Api, types: str | None, li
 
 
 def test_view_all_serves_a_thousand_then_a_cursor_past_them(csr: Api) -> None:
-    customer_id = new_customer(csr)["customer_id"]
+    customer_id = create_customer(csr)["customer_id"]
     for batch in range(11):
         write(customer_id, ["login_succeeded"] * 95, later(batch + 1))  # 1,045 entries + customer_created
 
@@ -149,7 +143,7 @@ def test_view_all_serves_a_thousand_then_a_cursor_past_them(csr: Api) -> None:
 
 def test_a_page_stops_before_two_mebibytes_of_entries(csr: Api) -> None:
     # Given entries far larger than any writer makes (100 KB of details each)
-    customer_id = new_customer(csr)["customer_id"]
+    customer_id = create_customer(csr)["customer_id"]
     for batch in range(3):
         write(customer_id, ["profile_updated"] * 10, later(batch + 1), note="x" * 100_000)
 
@@ -171,7 +165,7 @@ def test_retention_drops_entries_older_than_three_years_from_items_and_total(csr
     from csr.data.activity import RETENTION
 
     # Given a customer, an entry before and after a future cutoff in the cutoff's month, one a month later
-    customer_id = new_customer(csr)["customer_id"]
+    customer_id = create_customer(csr)["customer_id"]
     cutoff = _mid_month(clock.now())
     write(customer_id, ["login_failed", "login_succeeded"], cutoff - timedelta(hours=1))
     write(customer_id, ["login_failed"], cutoff + timedelta(hours=1))
@@ -199,7 +193,7 @@ def test_retention_drops_entries_older_than_three_years_from_items_and_total(csr
 
 
 def test_nothing_before_the_customers_creation_is_shown_or_counted(csr: Api) -> None:
-    customer_id = new_customer(csr)["customer_id"]
+    customer_id = create_customer(csr)["customer_id"]
     write(customer_id, ["login_failed"], later(-3600))
 
     _, body = activity(csr, customer_id, types="login_failed,customer_created")
@@ -209,7 +203,7 @@ def test_nothing_before_the_customers_creation_is_shown_or_counted(csr: Api) -> 
 
 
 def test_another_tenants_customer_is_not_found(csr: Api) -> None:
-    customer_id = new_customer(csr)["customer_id"]
+    customer_id = create_customer(csr)["customer_id"]
     other = csr.as_(groups=["csr"], tenant_id="utility-b")
 
     status, body = activity(other, customer_id)
@@ -219,7 +213,7 @@ def test_another_tenants_customer_is_not_found(csr: Api) -> None:
 
 
 def test_portal_role_is_forbidden(csr: Api) -> None:
-    customer_id = new_customer(csr)["customer_id"]
+    customer_id = create_customer(csr)["customer_id"]
 
     status, body = activity(csr.as_(groups=["portal"]), customer_id)
 
@@ -228,7 +222,7 @@ def test_portal_role_is_forbidden(csr: Api) -> None:
 
 
 def test_supervisor_may_read(csr: Api) -> None:
-    customer_id = new_customer(csr)["customer_id"]
+    customer_id = create_customer(csr)["customer_id"]
 
     status, body = activity(csr.as_(groups=["csr_supervisor"]), customer_id)
 
@@ -240,7 +234,7 @@ def test_supervisor_may_read(csr: Api) -> None:
     "query", [{"types": "login_failed,teleported"}, {"types": ","}, {"limit": "0"}, {"limit": "101"}, {"all": "maybe"}]
 )
 def test_bad_parameters_get_422(csr: Api, query: dict[str, str]) -> None:
-    customer_id = new_customer(csr)["customer_id"]
+    customer_id = create_customer(csr)["customer_id"]
 
     status, body = activity(csr, customer_id, **query)
 
@@ -257,7 +251,7 @@ def _first_cursor(csr: Api, customer_id: str, **query: str) -> str:
 
 
 def test_tampered_cursor_gets_400(csr: Api) -> None:
-    customer_id = new_customer(csr)["customer_id"]
+    customer_id = create_customer(csr)["customer_id"]
     cursor = _first_cursor(csr, customer_id)
     raw = bytearray(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     raw[-3] ^= 1
@@ -270,8 +264,8 @@ def test_tampered_cursor_gets_400(csr: Api) -> None:
 
 
 def test_cursor_of_another_filter_or_customer_gets_400(csr: Api) -> None:
-    customer_id = new_customer(csr)["customer_id"]
-    other_id = new_customer(csr, 2)["customer_id"]
+    customer_id = create_customer(csr)["customer_id"]
+    other_id = create_customer(csr, 2)["customer_id"]
     cursor = _first_cursor(csr, customer_id)
 
     assert activity(csr, customer_id, cursor=cursor, types="login_failed")[0] == 400
@@ -307,7 +301,7 @@ def test_a_rare_type_filter_reads_only_that_types_entries(csr: Api) -> None:
     from csr.data import keys
 
     # Given a log of 294 logins and 2 locks
-    customer_id = new_customer(csr)["customer_id"]
+    customer_id = create_customer(csr)["customer_id"]
     for batch in range(3):
         write(customer_id, ["login_succeeded"] * 98 + ["account_locked"] * (1 - batch % 2), later(batch + 1))
     counter = QueryCounter()

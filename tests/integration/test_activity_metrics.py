@@ -14,7 +14,7 @@ from csr.errors import ConflictError
 from csr.models.activity import ActivityEntry, ActivityType, Actor
 from csr.observability import metrics
 from infra.local_aws import LocalAws
-from tests.integration.helpers import activity_of
+from tests.support.tables import activity_of
 
 
 @pytest.fixture

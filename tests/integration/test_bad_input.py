@@ -7,15 +7,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Api, new_customer_body
-from tests.integration.helpers import all_items
-
-
-def created(csr: Api, **overrides: Any) -> dict[str, Any]:
-    body: dict[str, Any]
-    status, body, _ = csr.call("POST", "/customers", new_customer_body(**overrides))
-    assert status == 201, body
-    return body
+from tests.support.api import Api, new_customer_body
+from tests.support.customers import create_customer
+from tests.support.tables import all_items
 
 
 @pytest.mark.parametrize(
@@ -26,7 +20,7 @@ def created(csr: Api, **overrides: Any) -> dict[str, Any]:
     ],
 )
 def test_a_lone_surrogate_is_422_not_500(csr: Api, raw: str) -> None:
-    cid = created(csr)["customer_id"]
+    cid = create_customer(csr)["customer_id"]
     before = all_items()
     status, error, _ = csr.call("PATCH", f"/customers/{cid}", raw_body=raw)
     assert (status, error["error"]["code"]) == (422, "validation_error")
@@ -49,7 +43,7 @@ def test_portal_bodies_with_lone_surrogates_are_refused(api: Api, raw: str) -> N
 
 @pytest.mark.parametrize("field", ["billing_address", "autopay", "paperless"])
 def test_patch_refuses_null_for_account_fields_that_cannot_be_cleared(csr: Api, field: str) -> None:
-    cid = created(csr)["customer_id"]
+    cid = create_customer(csr)["customer_id"]
     before = all_items()
     body = {"accounts": [{"account_number": "ACC-000001", field: None}]}
     status, error, _ = csr.call("PATCH", f"/customers/{cid}", body)
@@ -58,7 +52,7 @@ def test_patch_refuses_null_for_account_fields_that_cannot_be_cleared(csr: Api, 
 
 
 def test_patch_null_nickname_clears_it(csr: Api) -> None:
-    cid = created(csr)["customer_id"]
+    cid = create_customer(csr)["customer_id"]
     assert (
         csr.call("PATCH", f"/customers/{cid}", {"accounts": [{"account_number": "ACC-000001", "nickname": "Cottage"}]})[
             0
@@ -121,7 +115,7 @@ def test_a_sixth_account_at_creation_is_refused_up_front(csr: Api) -> None:
     ],
 )
 def test_a_route_that_takes_no_body_refuses_one(csr: Api, raw: str, status: int, code: str) -> None:
-    cid = created(csr)["customer_id"]
+    cid = create_customer(csr)["customer_id"]
     before = all_items()
     answer, error, _ = csr.call("POST", f"/customers/{cid}/impersonation", raw_body=raw)
     assert (answer, error["error"]["code"]) == (status, code)
@@ -130,7 +124,7 @@ def test_a_route_that_takes_no_body_refuses_one(csr: Api, raw: str, status: int,
 
 @pytest.mark.parametrize("raw", ["", "{}", "  {}  "])
 def test_a_route_that_takes_no_body_accepts_empty_or_an_empty_object(csr: Api, raw: str) -> None:
-    cid = created(csr)["customer_id"]
+    cid = create_customer(csr)["customer_id"]
     assert csr.call("POST", f"/customers/{cid}/impersonation", raw_body=raw)[0] == 201
 
 
@@ -171,7 +165,7 @@ def feed(api: Api, **changes: object) -> tuple[int, dict[str, Any]]:
 def test_payment_feed_refuses_strings_for_money_and_impossible_dates(
     api: Api, csr: Api, changes: dict[str, Any]
 ) -> None:
-    created(csr)
+    create_customer(csr)
     before = all_items()
     status, error = feed(api, **changes)
     assert (status, error["error"]["code"]) == (422, "validation_error")
@@ -190,7 +184,7 @@ def test_payment_feed_refuses_strings_for_money_and_impossible_dates(
     ],
 )
 def test_money_is_read_as_the_decimal_it_spells(api: Api, csr: Api, amount: str, accepted: str | None) -> None:
-    customer_id = created(csr)["customer_id"]
+    customer_id = create_customer(csr)["customer_id"]
     before = all_items()
     body = (
         '{"account_number": "ACC-000001", "amount": ' + amount + ', "currency": "CAD", "status": "scheduled", '
@@ -207,7 +201,7 @@ def test_money_is_read_as_the_decimal_it_spells(api: Api, csr: Api, amount: str,
 
 
 def test_payment_times_are_stored_in_utc_and_sorted_soonest_first(api: Api, csr: Api) -> None:
-    cid = created(csr)["customer_id"]
+    cid = create_customer(csr)["customer_id"]
     integration = api.as_(groups=["integration"])
     for payment_id, when in [("PAY-A", "2026-12-01T10:00:00+05:00"), ("PAY-B", "2026-12-01T06:00:00Z")]:
         body = {

@@ -16,7 +16,7 @@ from csr.data.due import Kind
 from csr.data.invariants import INVARIANTS, Key, Snapshot, key_of, violations
 from infra import check_table
 from infra.local_aws import LocalAws
-from tests.integration.faults import drop_clients
+from tests.support.faults import drop_clients
 
 Items = dict[Key, dict[str, Any]]
 

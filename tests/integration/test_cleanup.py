@@ -19,13 +19,12 @@ from csr.models.customers import PaymentStatus
 from csr.services import cleanup
 from infra.schedules import run_once, schedule_of
 from infra.sqs_delivery import CountdownContext, SqsDelivery, queue_url
-from tests.conftest import Api
-from tests.integration.access_helpers import TENANT
-from tests.integration.faults import Killed, injected
-from tests.integration.group_helpers import PROVIDER, bam, create_group, deliver, group_of, put_clients, request_of
-from tests.integration.helpers import all_items
-from tests.integration.test_deactivation_parts import ACK, customer_with_payments, interrupt_after
-from tests.integration.test_reset_link import create_customer, send_link
+from tests.support.api import Api
+from tests.support.credentials import send_link
+from tests.support.customers import ACK, TENANT, create_customer, customer_with_payments
+from tests.support.faults import Killed, injected, interrupt_after
+from tests.support.groups import PROVIDER, bam, create_group, deliver, group_of, put_clients, request_of
+from tests.support.tables import all_items
 
 NOTHING = {
     "deleted": {"reset_tokens": 0, "recovery_codes": 0, "impersonation_sessions": 0},

@@ -12,9 +12,9 @@ from csr import clock
 from csr.data import cleanup_mark, keys
 from csr.services import cleanup, relationships
 from infra.schedules import run_once, schedule_of
-from tests.conftest import Api, new_customer_body
-from tests.integration.group_helpers import bam, create_group, deliver, group_of, put_clients
-from tests.integration.helpers import all_items
+from tests.support.api import Api, new_customer_body
+from tests.support.groups import bam, create_group, deliver, group_of, put_clients
+from tests.support.tables import all_items
 
 DAY = 86400
 

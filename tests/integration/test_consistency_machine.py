@@ -41,9 +41,9 @@ from infra.apigw import route_pattern
 from infra.local_aws import REGION, LocalAws
 from infra.schedules import run_once, schedule_of
 from infra.sqs_delivery import SqsDelivery
-from tests.conftest import Api, new_customer_body
-from tests.integration.faults import Fault, Killed, aws_error, drop_clients, injected
-from tests.integration.helpers import all_items
+from tests.support.api import Api, new_customer_body
+from tests.support.faults import Fault, Killed, aws_error, drop_clients, injected
+from tests.support.tables import all_items
 
 UTILITIES = ("utility-a", "utility-b")
 PROVIDERS = ("provider-a", "provider-b")

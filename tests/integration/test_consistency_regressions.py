@@ -6,8 +6,8 @@ from __future__ import annotations
 from csr.data import customers as customer_store
 from csr.data import search_index
 from csr.data.invariants import Snapshot, violations
-from tests.conftest import Api, new_customer_body
-from tests.integration.helpers import all_items, table
+from tests.support.api import Api, new_customer_body
+from tests.support.tables import all_items, table
 
 
 def test_a_card_does_not_depend_on_the_order_accounts_were_added(csr: Api) -> None:

@@ -11,7 +11,7 @@ import pytest
 from csr.auth import Role
 from infra import template
 from infra.local_aws import LocalAws
-from tests.conftest import Api
+from tests.support.api import Api
 
 # The local-only routes are absent from template.yaml by design.
 ROUTES = sorted({(r.method, r.path) for r in template.api_routes()})
@@ -66,9 +66,35 @@ def test_openapi_errors_use_the_error_body_of_the_contract(aws: LocalAws) -> Non
     from infra.openapi import merged_openapi
 
     document = merged_openapi()
-    assert "HTTPValidationError" not in document["components"]["schemas"]
+    schemas = document["components"]["schemas"]
+    assert not {"HTTPValidationError", "ValidationError", "ResponseValidationError"} & set(schemas)
+    assert schemas["ErrorBody"]["required"] == ["error"]
+    assert schemas["ErrorBody"]["properties"]["error"]["required"] == ["code", "message", "details"]
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
-            for status in ("401", "403", "422"):
-                schema = operation["responses"][status]["content"]["application/json"]["schema"]
-                assert schema["allOf"][0] == {"$ref": "#/components/schemas/ErrorBody"}, (method, path, status)
+            for status, response in operation["responses"].items():
+                if int(status) < 400:
+                    continue
+                schema = response["content"]["application/json"]["schema"]
+                assert schema == {"$ref": "#/components/schemas/ErrorBody"}, (method, path, status)
+                assert response["x-error-codes"], (method, path, status)
+                assert all(f"`{code}`" in response["description"] for code in response["x-error-codes"])
+
+
+def test_every_operation_has_a_unique_name_a_summary_and_its_function_as_tag(aws: LocalAws) -> None:
+    from infra.openapi import merged_openapi
+
+    document = merged_openapi()
+    tags = {(r.method, r.path): r.function.code_dir.name for r in template.api_routes()}
+    names = []
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            names.append(operation["operationId"])
+            assert re.fullmatch(r"[a-z]+(_[a-z]+)+", operation["operationId"]), operation["operationId"]
+            assert operation["tags"] == [tags[(method.upper(), path)]], (method, path)
+            summary = operation["summary"]
+            assert re.fullmatch(r"[A-Z][^.]*[a-z)]\.", summary), (method, path, summary)
+    assert len(names) == len(set(names)), "operationIds used twice"
+    by_route = {(m.upper(), p): op["operationId"] for p, ops in document["paths"].items() for m, op in ops.items()}
+    assert by_route[("GET", "/customers")] == "search_customers"
+    assert by_route[("POST", "/customers/{customer_id}/lock")] == "lock_customer"

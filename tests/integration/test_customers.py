@@ -10,22 +10,16 @@ import pytest
 
 from csr import clock
 from csr.data import keys
-from tests.conftest import Api, new_customer_body
-from tests.integration.helpers import activity_of, all_items, table
+from tests.support.api import Api, new_customer_body
+from tests.support.customers import create_customer
+from tests.support.tables import activity_of, all_items, table
 
 TENANT = "utility-a"
 
 
-def create(csr: Api, n: int = 1, **overrides: object) -> dict[str, Any]:
-    body: dict[str, Any]
-    status, body, _ = csr.call("POST", "/customers", new_customer_body(n, **overrides))
-    assert status == 201, body
-    return body
-
-
 def test_create_customer_writes_profile_guards_account_and_activity(csr: Api) -> None:
     # When
-    created = create(csr)
+    created = create_customer(csr)
     # Then
     assert created["portal"] == {
         "status": "enrolled",
@@ -56,7 +50,7 @@ def test_create_customer_writes_profile_guards_account_and_activity(csr: Api) ->
 
 
 def test_get_returns_what_create_returned(csr: Api) -> None:
-    created = create(csr)
+    created = create_customer(csr)
     status, got, headers = csr.call("GET", f"/customers/{created['customer_id']}")
     assert status == 200
     assert got == created
@@ -64,7 +58,7 @@ def test_get_returns_what_create_returned(csr: Api) -> None:
 
 
 def test_not_enrolled_customer_is_unenrolled(csr: Api) -> None:
-    created = create(csr, enroll_in_portal=False)
+    created = create_customer(csr, enroll_in_portal=False)
     assert created["portal"]["status"] == "unenrolled"
     assert created["portal"]["enrolled"] is False
 
@@ -78,7 +72,7 @@ def test_not_enrolled_customer_is_unenrolled(csr: Api) -> None:
     ],
 )
 def test_uniqueness_conflicts_write_nothing(csr: Api, override: dict[str, Any], code: str) -> None:
-    create(csr)
+    create_customer(csr)
     before = all_items()
     body = new_customer_body(1, **{k: v for k, v in override.items() if v is not None})
     if override.get("accounts", "keep") is None:
@@ -140,7 +134,7 @@ def test_unknown_or_malformed_id_is_404(csr: Api, customer_id: str) -> None:
 
 
 def test_patch_changes_only_what_is_sent_and_records_it(csr: Api) -> None:
-    created = create(csr)
+    created = create_customer(csr)
     cid = created["customer_id"]
     status, updated, _ = csr.call(
         "PATCH",
@@ -158,7 +152,7 @@ def test_patch_changes_only_what_is_sent_and_records_it(csr: Api) -> None:
 
 
 def test_patch_with_email_is_login_id_immutable(csr: Api) -> None:
-    cid = create(csr)["customer_id"]
+    cid = create_customer(csr)["customer_id"]
     before = all_items()
     status, error, _ = csr.call("PATCH", f"/customers/{cid}", {"email": "new@example.org"})
     assert (status, error["error"]["code"]) == (422, "login_id_immutable")
@@ -166,7 +160,7 @@ def test_patch_with_email_is_login_id_immutable(csr: Api) -> None:
 
 
 def test_patch_unknown_account_is_404_and_null_name_is_422(csr: Api) -> None:
-    cid = create(csr)["customer_id"]
+    cid = create_customer(csr)["customer_id"]
     before = all_items()
     status, error, _ = csr.call("PATCH", f"/customers/{cid}", {"accounts": [{"account_number": "NOPE"}]})
     assert status == 404
@@ -180,7 +174,7 @@ def test_patch_based_on_a_stale_read_fails_cleanly(csr: Api) -> None:
     from csr.data.dynamo import Transaction
     from csr.data.errors import ConditionFailed as ConcurrentChangeError
 
-    cid = create(csr)["customer_id"]
+    cid = create_customer(csr)["customer_id"]
     stale = customers.load(TENANT, cid)
     assert stale is not None
     assert csr.call("PATCH", f"/customers/{cid}", {"first_name": "Zoë"})[0] == 200
@@ -192,8 +186,8 @@ def test_patch_based_on_a_stale_read_fails_cleanly(csr: Api) -> None:
 
 
 def test_add_account_and_its_conflict(csr: Api) -> None:
-    cid = create(csr)["customer_id"]
-    create(csr, 2)
+    cid = create_customer(csr)["customer_id"]
+    create_customer(csr, 2)
     account = {
         "account_number": "ACC-NEW",
         "service_address": "1 Rue Sainte-Catherine",
@@ -229,7 +223,7 @@ def feed(
 
 
 def test_payments_feed_and_list_soonest_first_with_filter(api: Api, csr: Api) -> None:
-    cid = create(csr)["customer_id"]
+    cid = create_customer(csr)["customer_id"]
     assert feed(api, "PAY-2", "ACC-000001", "pending", "2026-12-05")[0] == 200
     assert feed(api, "PAY-1", "ACC-000001", "scheduled", "2026-12-01")[0] == 200
     assert feed(api, "PAY-3", "ACC-000001", "completed", "2026-11-01")[0] == 200
@@ -251,7 +245,7 @@ def test_payments_feed_and_list_soonest_first_with_filter(api: Api, csr: Api) ->
 
 
 def test_payment_feed_refuses_unknown_account_and_other_tenant(api: Api, csr: Api) -> None:
-    create(csr)
+    create_customer(csr)
     before = all_items()
     assert feed(api, "PAY-1", "ACC-NOPE", "pending", "2026-12-05")[0] == 404
     assert feed(api, "PAY-1", "ACC-000001", "pending", "2026-12-05", tenant="utility-b")[0] == 404
@@ -259,7 +253,7 @@ def test_payment_feed_refuses_unknown_account_and_other_tenant(api: Api, csr: Ap
 
 
 def test_impersonation_is_short_lived_hashed_and_audited(api: Api, csr: Api) -> None:
-    cid = create(csr)["customer_id"]
+    cid = create_customer(csr)["customer_id"]
     status, session, _ = csr.call("POST", f"/customers/{cid}/impersonation")
     assert status == 201
     assert session["read_only"] is True
@@ -278,7 +272,7 @@ def test_impersonation_is_short_lived_hashed_and_audited(api: Api, csr: Api) -> 
 
 
 def test_impersonation_of_unenrolled_customer_is_409(csr: Api) -> None:
-    cid = create(csr, enroll_in_portal=False)["customer_id"]
+    cid = create_customer(csr, enroll_in_portal=False)["customer_id"]
     status, error, _ = csr.call("POST", f"/customers/{cid}/impersonation")
     assert (status, error["error"]["code"]) == (409, "not_enrolled")
 

@@ -18,40 +18,13 @@ from csr import clock
 from csr.data import customers as customer_store
 from csr.data import deactivations, dynamo, keys, payments
 from csr.data.dynamo import MAX_TRANSACTION_ITEMS, Transaction
-from csr.models.customers import Payment, PaymentStatus, PortalStatus
+from csr.models.customers import PaymentStatus, PortalStatus
 from csr.services import access
 from infra import apigw, template
 from infra.schedules import run_once, schedule_of
-from tests.conftest import Api
-from tests.integration.access_helpers import TENANT, activity, create_customer, portal_of
-from tests.integration.faults import Fault, Killed, injected, watching
-
-ACK = {"acknowledge_pending_payments": True}
-
-
-def customer_with_payments(csr: Api, open_count: int, closed_count: int = 3) -> tuple[str, list[str]]:
-    """A customer with `open_count` scheduled/pending payments (and a few closed ones), written straight
-    through the data layer in chunks (billing's feed is tested elsewhere). Returns the open payment ids."""
-    customer = create_customer(csr, 1)
-    customer_id, number = customer["customer_id"], customer["accounts"][0]["account_number"]
-    statuses = [PaymentStatus.SCHEDULED, PaymentStatus.PENDING]
-    made = [
-        Payment(
-            payment_id=f"PAY-{n:05d}",
-            account_number=number,
-            amount=10 + n,
-            currency="CAD",
-            status=statuses[n % 2] if n < open_count else PaymentStatus.COMPLETED,
-            scheduled_for=f"2027-{n % 12 + 1:02d}-{n % 28 + 1:02d}",
-        )
-        for n in range(open_count + closed_count)
-    ]
-    for start in range(0, len(made), 40):
-        tx = Transaction()
-        for payment in made[start : start + 40]:
-            payments.add_payment_write(tx, TENANT, customer_id, payment, None)
-        tx.commit()
-    return customer_id, [p.payment_id for p in made[:open_count]]
+from tests.support.api import Api
+from tests.support.customers import ACK, TENANT, activity, customer_with_payments, portal_of
+from tests.support.faults import Fault, Killed, injected, interrupt_after, watching
 
 
 def transaction_sizes(fault: Fault) -> list[int]:
@@ -119,11 +92,6 @@ def test_a_small_deactivation_is_one_transaction_with_no_marker(csr: Api) -> Non
     assert len(transaction_sizes(recorded)) == 1
     assert keys.DEACTIVATION_SK.encode() not in recorded.calls[0][1]["body"]
     assert_fully_deactivated(customer_id, open_ids, answer)
-
-
-def interrupt_after(parts: int) -> Fault:
-    """The invocation dies (a timeout) as it starts writing part `parts + 1`."""
-    return Fault("dynamodb", "TransactWriteItems", lambda _op: Killed(), after=parts, times=1)
 
 
 @pytest.mark.parametrize("parts_written", [1, 3])

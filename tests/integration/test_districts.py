@@ -6,14 +6,8 @@ from typing import Any
 
 from bench.counting import DynamoDbCounter
 from csr.data import dynamo
-from tests.conftest import Api
-from tests.integration.test_search import account, add, error_code
-
-
-def districts(api: Api) -> list[tuple[str, int]]:
-    status, body, _ = api.call("GET", "/districts")
-    assert status == 200, body
-    return [(item["district"], item["customers"]) for item in body["items"]]
+from tests.support.api import Api
+from tests.support.search import account, add, districts, error_code
 
 
 def test_districts_count_customers_by_folded_name(csr: Api) -> None:

@@ -12,7 +12,7 @@ import pytest
 from infra import template
 from infra.apigw import invoke
 from infra.ses_events import ses_event
-from tests.conftest import Api, new_customer_body
+from tests.support.api import Api, new_customer_body
 
 EVENTS = Path(__file__).resolve().parents[2] / "events" / "email_events"
 ADDRESS = "helene.tremblay1@example.org"

@@ -9,18 +9,10 @@ from typing import Any
 import pytest
 
 from csr.models.customers import PortalStatus
-from tests.conftest import Api
-from tests.integration.access_helpers import portal_of, set_portal
-from tests.integration.helpers import activity_of, all_items
-from tests.integration.test_reset_link import (
-    TENANT,
-    _ses_fails,
-    create_customer,
-    log_in,
-    messages_to,
-    reset_password,
-    token_from,
-)
+from tests.support.api import Api
+from tests.support.credentials import log_in, messages_to, reset_password, ses_fails, token_from
+from tests.support.customers import TENANT, create_customer, portal_of, set_portal
+from tests.support.tables import activity_of, all_items
 
 
 def enroll(csr: Api, customer_id: str) -> tuple[int, dict[str, Any]]:
@@ -70,10 +62,10 @@ def test_enroll_of_any_other_status_is_409_and_sends_nothing(csr: Api, status: P
     assert messages_to(customer["email"]) == []
 
 
-def test_enroll_when_ses_fails_is_503_and_leaves_the_customer_unenrolled(csr: Api) -> None:
+def test_enroll_whenses_fails_is_503_and_leaves_the_customer_unenrolled(csr: Api) -> None:
     customer = create_customer(csr, enroll_in_portal=False)
     before = all_items()
-    with _ses_fails():
+    with ses_fails():
         status, answer = enroll(csr, customer["customer_id"])
     assert (status, answer["error"]["code"]) == (503, "email_unavailable")
     assert all_items() == before

@@ -13,8 +13,8 @@ import pytest
 from csr.data import dynamo, keys
 from csr.services import group_worker
 from infra.sqs_delivery import CountdownContext, SqsDelivery, queue_url
-from tests.conftest import Api
-from tests.integration.group_helpers import (
+from tests.support.api import Api
+from tests.support.groups import (
     PROVIDER,
     bam,
     create_group,
@@ -174,7 +174,7 @@ def test_a_poisoned_message_reaches_the_dlq_with_its_request_failed(api: Api) ->
     ids = put_clients(api, 2)
     group_id, request_id = create_group(api, "Poisoned", ids)
     # Given a record the worker cannot read (a bug, corrupt data): every attempt raises
-    from tests.integration.helpers import table
+    from tests.support.tables import table
 
     table().update_item(
         Key={"pk": keys.client_pk(PROVIDER, ids[1]), "sk": keys.PROFILE_SK}, UpdateExpression="REMOVE relationship"

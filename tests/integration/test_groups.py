@@ -14,9 +14,9 @@ from csr.auth import Caller
 from csr.errors import ApiError
 from csr.models.groups import CreateGroupRequest
 from csr.services import groups
-from tests.conftest import Api
-from tests.integration.faults import Fault, aws_error, injected
-from tests.integration.group_helpers import (
+from tests.support.api import Api
+from tests.support.faults import Fault, aws_error, injected
+from tests.support.groups import (
     PROVIDER,
     bam,
     client_body,

@@ -17,9 +17,9 @@ from csr.data import clients as client_store
 from csr.data import dynamo
 from csr.models.groups import ClientFeed, CreateGroupRequest
 from csr.services import customer_changes, groups, relationships
-from tests.conftest import Api
-from tests.integration.faults import Fault, aws_error, injected
-from tests.integration.group_helpers import (
+from tests.support.api import Api
+from tests.support.faults import Fault, aws_error, injected
+from tests.support.groups import (
     PROVIDER,
     bam,
     client_body,
@@ -28,7 +28,7 @@ from tests.integration.group_helpers import (
     feed,
     put_clients,
 )
-from tests.integration.helpers import all_items
+from tests.support.tables import all_items
 
 FEED = Caller(sub="feed-2", email="feed-2@p.example.com", tenant_id=PROVIDER, roles=frozenset({"integration"}))
 BAM = Caller(

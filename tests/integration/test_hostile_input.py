@@ -11,8 +11,8 @@ import pytest
 
 from infra import template
 from infra.apigw import invoke, rest_event
-from tests.conftest import Api, new_customer_body
-from tests.integration.helpers import all_items
+from tests.support.api import Api, new_customer_body
+from tests.support.tables import all_items
 
 
 def _nested(depth: int) -> str:

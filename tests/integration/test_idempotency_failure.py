@@ -4,24 +4,11 @@ that delete fails, the failure is still the answer, and the key is free once the
 
 from __future__ import annotations
 
-from typing import Any
-
-import boto3
-
 from csr.settings import get_settings
-from tests.conftest import Api, new_customer_body
-from tests.integration.faults import Fault, aws_error, injected
-from tests.integration.group_helpers import bam
-from tests.integration.helpers import all_items
-
-
-def idempotency_table() -> Any:
-    return boto3.resource("dynamodb").Table(get_settings().idempotency_table_name)
-
-
-def idempotency_records() -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = idempotency_table().scan()["Items"]
-    return items
+from tests.support.api import Api, new_customer_body
+from tests.support.faults import Fault, aws_error, injected
+from tests.support.groups import bam
+from tests.support.tables import all_items, idempotency_records, idempotency_table
 
 
 def end_claims() -> None:

@@ -17,13 +17,12 @@ from typing import Any
 import pytest
 
 from csr.settings import get_settings
-from infra import outbox, template
-from tests.conftest import Api
-from tests.integration.faults import Fault, aws_error, injected
-from tests.integration.helpers import all_items
-from tests.integration.test_faults import REQUESTS, build_world
-from tests.integration.test_idempotency_failure import idempotency_records
-from tests.integration.test_openapi_contract import _is_idempotent, contract_text, idempotent_routes
+from infra import outbox
+from tests.support.api import Api
+from tests.support.faults import Fault, aws_error, injected
+from tests.support.openapi import keyed_routes
+from tests.support.tables import all_items, idempotency_records
+from tests.support.world import REQUESTS, build_world
 
 KEY = {"Idempotency-Key": "retry-me"}
 ERRORS: dict[str, Callable[[str], BaseException]] = {
@@ -34,13 +33,6 @@ ERRORS: dict[str, Callable[[str], BaseException]] = {
 # customer's activity entry or the provider's process request.
 EMAILING = {("POST", "/customers/{customer_id}/password-reset-link")}
 RECORDS_OF_A_CHANGE = ("#ACT", "#REQS")
-
-
-def keyed_routes() -> list[tuple[str, str]]:
-    """The deployed routes API.md says take an `Idempotency-Key` (test_openapi_contract holds the served
-    document to the same list)."""
-    named = idempotent_routes(contract_text())
-    return sorted((r.method, r.path) for r in template.api_routes() if _is_idempotent(r.method, r.path, named))
 
 
 KEYED = keyed_routes()

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.conftest import Api, new_customer_body
-from tests.integration.group_helpers import bam, client_body, create_group, deliver, feed, put_clients
-from tests.integration.test_search import search
+from tests.support.api import Api, new_customer_body
+from tests.support.groups import bam, client_body, create_group, deliver, feed, put_clients
+from tests.support.search import search
 
 LONG = "㌀" * 100  # 1,200 bytes once folded
 LONGER = "㌀" * 99 + "㌁"  # the same for its first 1,188 bytes

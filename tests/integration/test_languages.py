@@ -7,15 +7,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Api, new_customer_body
-from tests.integration.test_reset_link import (
-    NEW_PASSWORD,
-    create_customer,
-    messages_to,
-    reset_password,
-    send_link,
-    token_from,
-)
+from tests.support.api import Api, new_customer_body
+from tests.support.credentials import NEW_PASSWORD, messages_to, reset_password, send_link, token_from
+from tests.support.customers import create_customer
 
 NO_CUSTOMER = {
     "en": "No customer with this id.",

@@ -18,8 +18,8 @@ from csr.services import access
 from csr.services.customer_changes import save
 from infra import template
 from infra.apigw import invoking
-from tests.conftest import Api
-from tests.integration.access_helpers import (
+from tests.support.api import Api
+from tests.support.customers import (
     TENANT,
     activity,
     create_customer,
@@ -27,7 +27,7 @@ from tests.integration.access_helpers import (
     set_password,
     set_portal,
 )
-from tests.integration.helpers import all_items
+from tests.support.tables import all_items
 
 PORTAL_APP = Caller(sub="portal-app", email="", tenant_id=TENANT, roles=frozenset({"portal"}))
 
@@ -89,7 +89,7 @@ def test_unknown_email_unenrolled_and_no_password_answer_exactly_like_a_wrong_pa
     csr: Api, portal: Api, customer: dict[str, Any]
 ) -> None:
     # Given an unenrolled customer (even with a hash somehow on record) and an enrolled one with no password
-    unenrolled = create_customer(csr, 2, enrolled=False)
+    unenrolled = create_customer(csr, 2, enroll_in_portal=False)
     set_password(unenrolled["customer_id"], PASSWORD)
     no_password = create_customer(csr, 3)
     wrong = login(portal, customer["email"], WRONG)

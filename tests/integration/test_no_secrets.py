@@ -12,20 +12,21 @@ import pytest
 
 from csr.data import keys
 from csr.observability import logger
-from tests.conftest import Api
-from tests.integration.helpers import activity_of, all_items
-from tests.integration.test_recovery_code import issue, recover, wrong_code
-from tests.integration.test_reset_link import (
+from tests.support.api import Api
+from tests.support.credentials import (
     NEW_PASSWORD,
-    TENANT,
-    _ses_fails,
-    create_customer,
+    issue,
     log_in,
     messages_to,
+    recover,
     reset_password,
     send_link,
+    ses_fails,
     token_from,
+    wrong_code,
 )
+from tests.support.customers import TENANT, create_customer
+from tests.support.tables import activity_of, all_items
 
 WRONG_PASSWORD = "not the right password at all"
 CODE_PASSWORD = "a second long passphrase for the code"
@@ -40,13 +41,13 @@ def _every_item() -> list[dict[str, Any]]:
 def _run_every_flow(csr: Api, api: Api) -> list[str]:
     """Every recovery flow, including the failing ones; returns the secrets they handled."""
     linked = create_customer(csr, 1)
-    with _ses_fails():
+    with ses_fails():
         assert send_link(csr, linked["customer_id"])[0] == 503
     assert send_link(csr, linked["customer_id"], {"Idempotency-Key": "k-1"})[0] == 202
     assert send_link(csr, linked["customer_id"], {"Idempotency-Key": "k-1"})[0] == 202
     token = token_from(messages_to(linked["email"])[0])
     assert reset_password(api, token, "short")[0] == 422
-    with _ses_fails():
+    with ses_fails():
         assert reset_password(api, token)[0] == 204
     assert reset_password(api, token)[0] == 400
     assert log_in(api, linked["email"], WRONG_PASSWORD) == 401

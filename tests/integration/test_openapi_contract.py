@@ -13,11 +13,14 @@ from typing import Any
 
 import pytest
 
+from csr.contract import CODES_EXTENSION
 from infra import template
-from infra.local_aws import LocalAws
+from tests.support.openapi import keyed_routes, openapi_document
 
-# The contract sits beside the checkout (CI and every developer have ../shared).
+# The contract sits beside the checkout where the project is developed (../shared); a clone on its own has
+# its reference in docs/api.md, generated from the same document.
 CONTRACT = template.ROOT.parent / "shared" / "API.md"
+pytestmark = pytest.mark.skipif(not CONTRACT.exists(), reason=f"no contract beside the checkout at {CONTRACT}")
 # Statuses whose codes API.md lets a route choose ("or the route's own", "named per route") ...
 OWN_CODE_STATUSES = {404, 409, 422, 503}
 # ... and the codes this implementation uses there beyond the ones API.md names.
@@ -43,7 +46,6 @@ Expected = dict[int, set[str]]
 
 
 def contract_text() -> str:
-    assert CONTRACT.exists(), f"API.md not found at {CONTRACT}"
     return CONTRACT.read_text()
 
 
@@ -61,7 +63,7 @@ def idempotent_routes(text: str) -> set[tuple[str, str]]:
     return {(method, _shape(path)) for method, path in re.findall(r"`(POST|PATCH|PUT|DELETE) ([^`]+)`", paragraph)}
 
 
-def _is_idempotent(method: str, path: str, named: set[tuple[str, str]]) -> bool:
+def is_idempotent(method: str, path: str, named: set[tuple[str, str]]) -> bool:
     return any(m == method and (p == _shape(path) or (p.startswith("...") and path.endswith(p[3:]))) for m, p in named)
 
 
@@ -114,7 +116,7 @@ def expected_by_route(text: str) -> dict[tuple[str, str], Expected]:
             statuses.setdefault(404, set()).add("not_found")
         if "cursor=" in query:
             statuses[400].add("invalid_cursor")
-        if _is_idempotent(method, path, idempotent):
+        if is_idempotent(method, path, idempotent):
             statuses[422].add("idempotency_key_reused")
         for status, codes in statuses.items():
             if not codes and status in DEFAULT_CODE:
@@ -124,12 +126,7 @@ def expected_by_route(text: str) -> dict[tuple[str, str], Expected]:
 
 
 def documented(operation: dict[str, Any]) -> dict[int, set[str]]:
-    found = {}
-    for status, response in operation["responses"].items():
-        schema = response.get("content", {}).get("application/json", {}).get("schema", {})
-        enums = [part["properties"]["error"]["properties"]["code"]["enum"] for part in schema.get("allOf", [])[1:]]
-        found[int(status)] = {code for enum in enums for code in enum}
-    return found
+    return {int(status): set(response.get(CODES_EXTENSION, [])) for status, response in operation["responses"].items()}
 
 
 DEPLOYED = sorted({(route.method, route.path) for route in template.api_routes()})
@@ -137,13 +134,7 @@ DEPLOYED = sorted({(route.method, route.path) for route in template.api_routes()
 
 @pytest.fixture(scope="module")
 def document() -> dict[str, Any]:
-    with_aws = LocalAws().start()  # handlers import settings from the environment it sets
-    try:
-        from infra.openapi import merged_openapi
-
-        return merged_openapi()
-    finally:
-        with_aws.stop()
+    return openapi_document()
 
 
 def test_api_md_is_parsed_into_every_deployed_route() -> None:
@@ -175,3 +166,9 @@ def test_operation_lists_every_status_and_code_of_api_md(document: dict[str, Any
         assert not extra or (status in OWN_CODE_STATUSES and extra <= IMPLEMENTATION_CODES), (
             f"{status}: codes API.md does not give this route: {sorted(extra)}"
         )
+
+
+def test_the_routes_that_take_an_idempotency_key_are_the_ones_api_md_names() -> None:
+    named = idempotent_routes(contract_text())
+    expected = sorted((r.method, r.path) for r in template.api_routes() if is_idempotent(r.method, r.path, named))
+    assert keyed_routes() == expected

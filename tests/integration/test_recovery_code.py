@@ -11,56 +11,25 @@ import pytest
 
 from csr import clock
 from csr.data import keys
-from tests.conftest import Api
-from tests.integration.helpers import activity_of, table
-from tests.integration.test_reset_link import (
+from tests.support.api import Api
+from tests.support.credentials import (
     NEW_PASSWORD,
-    TENANT,
-    activity_types,
     call_concurrently,
-    create_customer,
+    code_item,
+    issue,
     log_in,
     messages_to,
     portal,
-    profile,
+    recover,
     reset_password,
+    revoke,
     send_link,
+    status_of,
     token_from,
+    wrong_code,
 )
-
-
-def issue(csr: Api, customer_id: str) -> tuple[int, Any]:
-    status, body, _ = csr.call("POST", f"/customers/{customer_id}/recovery-code")
-    return status, body
-
-
-def status_of(csr: Api, customer_id: str) -> dict[str, Any]:
-    status, body, _ = csr.call("GET", f"/customers/{customer_id}/recovery-code")
-    assert status == 200, body
-    return body  # type: ignore[no-any-return]
-
-
-def revoke(csr: Api, customer_id: str) -> tuple[int, Any]:
-    status, body, _ = csr.call("DELETE", f"/customers/{customer_id}/recovery-code")
-    return status, body
-
-
-def recover(api: Api, email: str, code: str, password: str = NEW_PASSWORD, tenant_id: str = TENANT) -> tuple[int, Any]:
-    status, body, _ = portal(api, tenant_id).call(
-        "POST", "/portal/recovery", {"email": email, "code": code, "new_password": password}
-    )
-    return status, body
-
-
-def code_item(customer_id: str) -> dict[str, Any] | None:
-    key = {"pk": keys.customer_pk(TENANT, customer_id), "sk": keys.RECOVERY_CODE_SK}
-    item: dict[str, Any] | None = table().get_item(Key=key).get("Item")
-    return item
-
-
-def wrong_code(code: str) -> str:
-    digits = code.replace("-", "")
-    return f"{(int(digits) + 1) % 10**10:010d}"
+from tests.support.customers import TENANT, activity_types, create_customer, profile
+from tests.support.tables import activity_of, table
 
 
 @pytest.fixture

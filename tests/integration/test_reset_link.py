@@ -2,122 +2,30 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import re
-import threading
-import uuid
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from unittest import mock
 
 import pytest
-from botocore.exceptions import ClientError
-from moto.core.models import DEFAULT_ACCOUNT_ID
-from moto.ses.models import ses_backends
 
 from csr import clock
 from csr.data import keys
-from infra import template
-from infra.apigw import LambdaContext, rest_event, route_pattern
-from infra.local_aws import REGION
-from tests.conftest import Api, new_customer_body
-from tests.integration.helpers import activity_of, all_items, table
-
-TENANT = "utility-a"
-NEW_PASSWORD = "correct horse battery staple"
-
-
-# --- helpers shared by the recovery tests ----------------------------------------------------------
-
-
-def create_customer(csr: Api, n: int = 1, **overrides: Any) -> dict[str, Any]:
-    body: dict[str, Any]
-    status, body, _ = csr.call("POST", "/customers", new_customer_body(n, **overrides))
-    assert status == 201, body
-    return body
-
-
-def portal(api: Api, tenant_id: str = TENANT) -> Api:
-    return api.as_(groups=["portal"], tenant_id=tenant_id, sub="portal-backend")
-
-
-def sent_messages() -> list[Any]:
-    """Every email sent: moto's SES v2 keeps them in the v1 backend, with the HTML body when there is one."""
-    return list(ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages)
-
-
-def messages_to(address: str) -> list[Any]:
-    return [message for message in sent_messages() if address in message.destinations["ToAddresses"]]
-
-
-def token_from(message: Any) -> str:
-    match = re.search(r"/reset-password\?token=([A-Za-z0-9_-]+)", message.body)
-    assert match, message.body
-    return match.group(1)
-
-
-def send_link(csr: Api, customer_id: str, headers: dict[str, str] | None = None) -> tuple[int, Any]:
-    status, body, _ = csr.call("POST", f"/customers/{customer_id}/password-reset-link", headers=headers)
-    return status, body
-
-
-def reset_password(api: Api, token: str, password: str = NEW_PASSWORD, tenant_id: str = TENANT) -> tuple[int, Any]:
-    status, body, _ = portal(api, tenant_id).call(
-        "POST", "/portal/password-reset", {"token": token, "new_password": password}
-    )
-    return status, body
-
-
-def log_in(api: Api, email: str, password: str) -> int:
-    status, _, _ = portal(api).call("POST", "/portal/login", {"email": email, "password": password})
-    return status
-
-
-def profile(customer_id: str) -> dict[str, Any]:
-    item: dict[str, Any] = table().get_item(Key={"pk": keys.customer_pk(TENANT, customer_id), "sk": keys.PROFILE_SK})[
-        "Item"
-    ]
-    return item
-
-
-def activity_types(customer_id: str, tenant_id: str = TENANT) -> list[str]:
-    return [entry["type"] for entry in activity_of(tenant_id, customer_id)]
-
-
-def reset_items() -> list[dict[str, Any]]:
-    """Every stored token item and current-token pointer, whoever they belong to."""
-    return [item for item in all_items() if "#RESET#" in item["pk"] or item["sk"] == keys.RESET_TOKEN_SK]
-
-
-def _new_execution_environment(function: template.Function) -> Callable[..., dict[str, Any]]:
-    """A fresh copy of the handler module, as a separate Lambda execution environment would load it."""
-    path = function.code_dir / f"{function.module}.py"
-    spec = importlib.util.spec_from_file_location(f"{function.module}_{uuid.uuid4().hex}", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    handler: Callable[..., dict[str, Any]] = getattr(module, function.attribute)
-    return handler
-
-
-def call_concurrently(api: Api, method: str, path: str, body: Any, n: int) -> list[int]:
-    """`n` identical requests released together, each in its own execution environment; their statuses."""
-    route = next(r for r in template.api_routes() if r.method == method and route_pattern(r.path).match(path))
-    handlers = [_new_execution_environment(route.function) for _ in range(n)]
-    barrier = threading.Barrier(n)
-
-    def one(index: int) -> int:
-        event = rest_event(route, path, body=json.dumps(body), claims=api.claims)
-        context = LambdaContext(function_name=route.function.logical_id, aws_request_id=str(uuid.uuid4()))
-        barrier.wait()
-        return int(handlers[index](event, context)["statusCode"])
-
-    with ThreadPoolExecutor(max_workers=n) as pool:
-        return list(pool.map(one, range(n)))
-
+from tests.support.api import Api
+from tests.support.credentials import (
+    NEW_PASSWORD,
+    call_concurrently,
+    log_in,
+    messages_to,
+    portal,
+    reset_items,
+    reset_password,
+    send_link,
+    sent_messages,
+    ses_fails,
+    token_from,
+)
+from tests.support.customers import TENANT, activity_types, create_customer, profile
+from tests.support.tables import table
 
 # --- sending ---------------------------------------------------------------------------------------
 
@@ -232,16 +140,9 @@ def test_new_link_supersedes_the_old_one(csr: Api, api: Api) -> None:
 # --- SES failure and idempotency ---------------------------------------------------------------------
 
 
-def _ses_fails() -> Any:
-    from csr import email
-
-    error = ClientError({"Error": {"Code": "MessageRejected", "Message": "rejected"}}, "SendEmail")
-    return mock.patch.object(email._client(), "send_email", side_effect=error)
-
-
 def test_ses_failure_answers_503_and_leaves_no_token(csr: Api, api: Api) -> None:
     customer = create_customer(csr)
-    with _ses_fails():
+    with ses_fails():
         status, answer = send_link(csr, customer["customer_id"])
     assert (status, answer["error"]["code"]) == (503, "email_unavailable")
     assert reset_items() == []
@@ -251,7 +152,7 @@ def test_ses_failure_answers_503_and_leaves_no_token(csr: Api, api: Api) -> None
 def test_ses_failure_keeps_the_previous_link_working(csr: Api, api: Api) -> None:
     customer = create_customer(csr)
     send_link(csr, customer["customer_id"])
-    with _ses_fails():
+    with ses_fails():
         assert send_link(csr, customer["customer_id"])[0] == 503
     assert reset_password(api, token_from(messages_to(customer["email"])[0]))[0] == 204
 
@@ -270,7 +171,7 @@ def test_retry_with_the_same_key_sends_one_email(csr: Api) -> None:
 def test_retry_after_ses_failure_sends_the_email(csr: Api) -> None:
     customer = create_customer(csr)
     headers = {"Idempotency-Key": "reset-2"}
-    with _ses_fails():
+    with ses_fails():
         assert send_link(csr, customer["customer_id"], headers)[0] == 503
     assert send_link(csr, customer["customer_id"], headers)[0] == 202
     assert len(messages_to(customer["email"])) == 1
@@ -429,6 +330,6 @@ def test_concurrent_profile_change_is_retried(api: Api, linked: tuple[dict[str, 
 
 def test_notice_failure_does_not_undo_the_reset(api: Api, linked: tuple[dict[str, Any], str]) -> None:
     customer, token = linked
-    with _ses_fails():
+    with ses_fails():
         assert reset_password(api, token)[0] == 204
     assert log_in(api, customer["email"], NEW_PASSWORD) == 200

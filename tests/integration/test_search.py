@@ -7,41 +7,9 @@ from typing import Any
 import pytest
 
 from csr.models.customers import PortalStatus
-from tests.conftest import Api, new_customer_body
-from tests.integration.access_helpers import set_portal
-
-
-def account(number: str, address: str, district: str = "north", billing: str | None = None) -> dict[str, Any]:
-    return {
-        "account_number": number,
-        "service_address": address,
-        "billing_address": billing or address,
-        "district": district,
-    }
-
-
-def add(api: Api, n: int, **overrides: Any) -> dict[str, Any]:
-    """A customer whose email holds none of the words the tests search for, unless the test says so."""
-    body = new_customer_body(n, **{"email": f"c{n}@example.org", **overrides})
-    status, created, _ = api.call("POST", "/customers", body)
-    assert status == 201, created
-    return dict(created)
-
-
-def search(api: Api, q: str, **query: str) -> list[dict[str, Any]]:
-    status, page, _ = api.call("GET", "/customers", query={"q": q, **query})
-    assert status == 200, page
-    assert page["next_cursor"] is None
-    return list(page["items"])
-
-
-def rows(items: list[dict[str, Any]]) -> list[tuple[str, str]]:
-    return [(item["last_name"], item["account_number"]) for item in items]
-
-
-def error_code(response: tuple[int, Any, dict[str, str]]) -> tuple[int, str]:
-    status, body, _ = response
-    return status, body["error"]["code"]
+from tests.support.api import Api
+from tests.support.customers import set_portal
+from tests.support.search import account, add, error_code, rows, search
 
 
 def test_street_number_finds_every_account_at_that_address(csr: Api) -> None:

@@ -9,10 +9,9 @@ from csr.data import keys, search_backfill
 from csr.data.customers import load
 from csr.data.search_index import posting_key
 from infra.migrate_search import main
-from tests.conftest import Api
-from tests.integration.helpers import all_items, table
-from tests.integration.test_districts import districts
-from tests.integration.test_search import account, add, search
+from tests.support.api import Api
+from tests.support.search import account, add, districts, search
+from tests.support.tables import all_items, table
 
 TENANT = "utility-a"
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from csr.data.customers import add_customer_write
 from csr.data.dynamo import Transaction
 from csr.models.customers import Account, Customer, PortalState, PortalStatus
-from tests.conftest import Api
+from tests.support.api import Api
 
 # --- the reference: API.md's search, read literally -------------------------------------------------
 

@@ -10,9 +10,9 @@ from boto3.dynamodb.conditions import ConditionBase
 from bench.counting import DynamoDbCounter
 from csr.data import dynamo, keys
 from csr.models.customers import PortalStatus
-from tests.conftest import Api
-from tests.integration.access_helpers import set_portal
-from tests.integration.test_search import account, add, error_code, search
+from tests.support.api import Api
+from tests.support.customers import set_portal
+from tests.support.search import account, add, error_code, search
 
 
 def names(items: list[dict[str, Any]]) -> list[str]:

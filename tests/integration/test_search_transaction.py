@@ -11,7 +11,7 @@ from csr.data.customers import load
 from csr.data.dynamo import MAX_TRANSACTION_ITEMS
 from csr.rules.search import index_words
 from csr.text import words
-from tests.conftest import Api
+from tests.support.api import Api
 
 STREETS = [
     "Apartment 1204, 1500 Boulevard René-Lévesque Ouest, Montréal, QC H3G 1T7",

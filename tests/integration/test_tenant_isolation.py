@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from infra import template
-from tests.conftest import Api, new_customer_body
-from tests.integration.helpers import all_items
+from tests.support.api import Api, new_customer_body
+from tests.support.tables import all_items
 
 # A valid body for each route that names a customer, so that the call gets past validation.
 BODIES: dict[tuple[str, str], dict[str, Any] | None] = {

@@ -14,7 +14,7 @@ from csr.data import dynamo
 from csr.data.batch_write import batch_write
 from csr.data.errors import DataUnavailable
 from csr.settings import get_settings
-from tests.conftest import Api, new_customer_body
+from tests.support.api import Api, new_customer_body
 
 Hook = Callable[..., None]
 

@@ -1,18 +1,28 @@
-"""Every status and error `code` an operation can answer, for its OpenAPI document (API.md: "every operation
-lists every status and error code this page gives it").
+"""What the OpenAPI document says of an operation beyond what Powertools derives from its signature: its
+name, summary and tag, and every status and error `code` it can answer (API.md: "every operation lists
+every status and error code this page gives it").
 
-What every route shares is derived here from the route itself (its path, method and parameters); what is
-a route's own is declared beside it with `@errors({409: [...]})` under the route decorator.
+The name, summary and tag come from the handler itself: `handle_lock_customer` in `lock_handler.py`, whose
+docstring opens with one sentence (its summary), is the operation `lock_customer` of the tag `lock`. What every
+route shares is derived here from the route itself (its path, method and parameters); what is a route's own
+is declared beside it with `@errors({409: [...]})` under the route decorator.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 _OWN = "__route_errors__"
+HANDLER_PREFIX = "handle_"
+MODULE_SUFFIX = "_handler"
+# The one error body of API.md, a component every error response refers to; the codes a response can carry
+# are listed in its description and, for programs, in this extension.
+ERROR_SCHEMA = "ErrorBody"
+CODES_EXTENSION = "x-error-codes"
 
 # Every route: the resolver refuses hostile or oversized bodies and bad claims, API Gateway throttles,
 # and any dependency can fail.
@@ -72,7 +82,27 @@ def route_errors(func: Callable[..., Any], path: str, parameters: Iterable[Mappi
 
 def response(status: int, codes: list[str]) -> dict[str, Any]:
     """The OpenAPI response of one error status: API.md's error body, its `code` one of `codes`."""
-    code = {"type": "object", "properties": {"code": {"enum": codes}}}
-    code_schema = {"type": "object", "properties": {"error": code}}
-    schema = {"allOf": [{"$ref": "#/components/schemas/ErrorBody"}, code_schema]}
-    return {"description": DESCRIPTIONS.get(status, "Error"), "content": {"application/json": {"schema": schema}}}
+    listed = ", ".join(f"`{code}`" for code in codes)
+    return {
+        "description": f"{DESCRIPTIONS.get(status, 'Error')}; `error.code`: {listed}",
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ERROR_SCHEMA}"}}},
+        CODES_EXTENSION: codes,
+    }
+
+
+def operation_names(func: Callable[..., Any]) -> dict[str, Any]:
+    """The operation's id, summary (and description) and tag, from the handler's name, docstring and module."""
+    name, module = func.__name__, func.__module__.rsplit(".", 1)[-1]
+    doc = inspect.getdoc(func)
+    if not name.startswith(HANDLER_PREFIX) or not module.endswith(MODULE_SUFFIX) or not doc:
+        raise ValueError(
+            f"{module}.{name}: a route's handler is named handle_<verb>_<noun> in a module <capability>_handler, "
+            "and its docstring opens with a one-sentence summary (a paragraph of its own)"
+        )
+    summary, _, description = doc.partition("\n\n")
+    names = {
+        "operationId": name.removeprefix(HANDLER_PREFIX),
+        "summary": " ".join(summary.split()),
+        "tags": [module.removesuffix(MODULE_SUFFIX)],
+    }
+    return names | ({"description": description} if description else {})

@@ -82,6 +82,13 @@ class LockedError(ApiError):
     status, code, message = 423, "account_locked", "This account is locked."
 
 
+class RateLimitedError(ApiError):
+    """API Gateway's answer to a caller over the stage's throttling limits (template.yaml's THROTTLED
+    Gateway Response, held to this class by a test); no function raises it."""
+
+    status, code, message = 429, "rate_limited", "Too many requests; retry shortly."
+
+
 class DependencyUnavailableError(ApiError):
     status, code, message = 503, "dependency_unavailable", "A service we depend on failed; retrying is safe."
 

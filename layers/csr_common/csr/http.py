@@ -15,8 +15,8 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from csr.auth import Caller, Role, caller_from_event, require_role
-from csr.contract import response as error_schema
-from csr.contract import route_errors
+from csr.contract import ERROR_SCHEMA, operation_names, route_errors
+from csr.contract import response as error_response_schema
 from csr.data.errors import ConditionFailed, DataError, TooManyItems
 from csr.errors import (
     ApiError,
@@ -45,7 +45,16 @@ class ErrorDetail(Model):
 
 
 class ErrorBody(Model):
+    """Every error answer; its `error.code` is one of those its response lists (`x-error-codes`)."""
+
     error: ErrorDetail
+
+
+def error_body_schema() -> dict[str, Any]:
+    """The JSON schema of the error body, whole: the one component every error response refers to."""
+    schema = ErrorBody.model_json_schema()
+    detail = schema.pop("$defs")[ErrorDetail.__name__]
+    return {**schema, "properties": {"error": detail}}
 
 
 def error_response(error: ApiError, language: Language = DEFAULT_LANGUAGE) -> Response[Any]:
@@ -143,20 +152,21 @@ class ConsoleResolver(APIGatewayRestResolver):
         return self._error_response(InternalError())
 
     def openapi_document(self) -> dict[str, Any]:
-        """Powertools' document, with API.md's error body where it would put its own 422 shape, and every
-        error status and `code` each operation can answer (csr.contract)."""
+        """Powertools' document, each operation named after its handler, with API.md's error body (one
+        component) where Powertools would put its own 422 shape, and every error status and `code` each
+        operation can answer (csr.contract)."""
         document: dict[str, Any] = json.loads(self.get_openapi_json_schema())
         schemas = document.setdefault("components", {}).setdefault("schemas", {})
-        for name in ("HTTPValidationError", "ValidationError"):
+        for name in ("HTTPValidationError", "ValidationError", "ResponseValidationError"):
             schemas.pop(name, None)
-        schemas.update(ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}").pop("$defs"))
-        schemas["ErrorBody"] = ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas[ERROR_SCHEMA] = error_body_schema()
         for route in self._static_routes + self._dynamic_routes:
             path = re.sub(r"<(\w+)>", r"{\1}", route.openapi_path)
             operation = document["paths"][path][route.method.lower()]
+            operation.update(operation_names(route.func))
             found = route_errors(route.func, path, operation.get("parameters", []))
             for status, codes in found.items():
-                operation["responses"][str(status)] = error_schema(status, codes)
+                operation["responses"][str(status)] = error_response_schema(status, codes)
         return document
 
     def caller(self) -> Caller:

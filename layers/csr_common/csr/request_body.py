@@ -37,7 +37,11 @@ def body_bytes(event: Mapping[str, Any]) -> bytes:
 
 def checked_text(event: Mapping[str, Any]) -> str:
     """The body as text, once it is known to be safe to parse; 413 or 400 `malformed_request` otherwise."""
-    data = body_bytes(event)
+    return safe_text(body_bytes(event))
+
+
+def safe_text(data: bytes) -> str:
+    """A body's bytes as text, once it is known to be safe to parse; 413 or 400 `malformed_request` otherwise."""
     if len(data) > MAX_BODY_BYTES:
         raise PayloadTooLargeError()
     try:

@@ -1,5 +1,8 @@
-"""Every key of the table, in one place. Each partition key starts with the tenant: no key a handler can
-build reaches another tenant's items."""
+"""Every key of the table, in one place. Every partition a request reads starts with the tenant (`T#<tenant>#`),
+so no key a handler builds from a request reaches another tenant's items. Four partitions are the service's
+own, across tenants, and no request names them: an SES message's owner (`EMAIL#`, found by the message id SES
+events carry), relationships by end date (`RELEXP#`), deactivations in flight (`DEACTIVATING`, on gsi1) and
+what falls due by hour (`DUE#`, on gsi_due); the items they lead to keep their tenant-led keys."""
 
 from __future__ import annotations
 

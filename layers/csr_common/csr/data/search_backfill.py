@@ -25,8 +25,8 @@ from csr.data.dynamo import Transaction, call, get, table
 from csr.data.errors import ConditionFailed
 from csr.data.search_index import add_search_item_update, card_to_store, posting_key, postings, search_item_key
 from csr.models.customers import Customer
-from csr.rules.search import districts_of, without_prefixes
-from csr.text import fold, words
+from csr.rules.search import account_words, customer_words, districts_of, without_prefixes
+from csr.text import fold
 
 REDO_ATTEMPTS = 5
 PROGRESS_KEY = {"pk": keys.SEARCH_MIGRATION_PK, "sk": "PROGRESS"}
@@ -65,18 +65,9 @@ def profiles_page(resume: dict[str, str] | None, page_size: int) -> tuple[list[t
 
 def legacy_words(customer: Customer) -> set[str]:
     """The words of the first index: those of today plus the whole email, person id and account numbers."""
-    found = {word for text in _searchable_text(customer) for word in words(text)}
+    found = customer_words(customer).union(*(account_words(account) for account in customer.accounts))
     wholes = [customer.email, customer.person_id, *(account.account_number for account in customer.accounts)]
     return without_prefixes(found | {fold(text).strip() for text in wholes})
-
-
-def _searchable_text(customer: Customer) -> list[str]:
-    own = [customer.first_name, customer.last_name, customer.email, customer.person_id]
-    return own + [
-        text
-        for account in customer.accounts
-        for text in (account.account_number, account.service_address, account.billing_address)
-    ]
 
 
 def _put_postings(tenant_id: str, customer: Customer) -> None:

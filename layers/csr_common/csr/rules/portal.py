@@ -85,6 +85,11 @@ TRANSITIONS: dict[PortalStatus, dict[Transition, PortalStatus | Refusal]] = {
 _ROUTE_LOCK_REASON = {_T.DEACTIVATE: LockReason.DEACTIVATED, _T.HIDE: LockReason.HIDDEN}
 
 
+def refusal_codes(route: Transition) -> list[str]:
+    """The 409 codes the table gives `route`, once each in the table's order: what its handler declares."""
+    return list(dict.fromkeys(cell.code for row in TRANSITIONS.values() if isinstance(cell := row[route], Refusal)))
+
+
 def transition(
     state: PortalState, route: Transition, at: str, reason: LockReason | None = None, note: str | None = None
 ) -> PortalState | Refusal:

@@ -34,14 +34,19 @@ def without_prefixes(found: Iterable[str]) -> set[str]:
     }
 
 
+# The searchable fields (API.md, Find a customer): the customer's own, and those of each service account.
+CUSTOMER_FIELDS = ("first_name", "last_name", "email", "person_id")
+ACCOUNT_FIELDS = ("account_number", "service_address", "billing_address")
+
+
 def customer_words(customer: Customer) -> set[str]:
-    """Folded words of the customer's own fields: first and last name, email, person id."""
-    return words(customer.first_name) | words(customer.last_name) | words(customer.email) | words(customer.person_id)
+    """Folded words of the customer's own searchable fields."""
+    return {word for field in CUSTOMER_FIELDS for word in words(getattr(customer, field))}
 
 
 def account_words(account: Account) -> set[str]:
-    """Folded words of one service account: its number, service address and billing address."""
-    return words(account.account_number) | words(account.service_address) | words(account.billing_address)
+    """Folded words of one service account's searchable fields."""
+    return {word for field in ACCOUNT_FIELDS for word in words(getattr(account, field))}
 
 
 def index_words(customer: Customer) -> set[str]:

@@ -8,6 +8,7 @@ import boto3
 from boto3.dynamodb.conditions import Key
 
 from csr.data import keys
+from csr.settings import get_settings
 
 
 def table() -> Any:
@@ -28,4 +29,13 @@ def activity_of(tenant_id: str, customer_id: str) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = table().query(
         KeyConditionExpression=Key("pk").eq(keys.activity_pk(tenant_id, customer_id))
     )["Items"]
+    return items
+
+
+def idempotency_table() -> Any:
+    return boto3.resource("dynamodb").Table(get_settings().idempotency_table_name)
+
+
+def idempotency_records() -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = idempotency_table().scan()["Items"]
     return items

@@ -8,7 +8,7 @@ from typing import Any
 
 from csr import clock
 from infra.sqs_delivery import SqsDelivery
-from tests.conftest import Api
+from tests.support.api import Api
 
 PROVIDER = "provider-a"
 

@@ -90,3 +90,8 @@ def injected(fault: Fault) -> Iterator[Fault]:
         botocore.handlers.BUILTIN_HANDLERS.remove(handler)
         default_events.unregister(event, unique_id=f"fault-{id(fault)}")
         drop_clients()
+
+
+def interrupt_after(parts: int) -> Fault:
+    """The invocation dies (a timeout) as it starts writing part `parts + 1` of a change made in parts."""
+    return Fault("dynamodb", "TransactWriteItems", lambda _op: Killed(), after=parts, times=1)
