@@ -95,10 +95,13 @@ def documented(method: str, path: str, status: int, body: Any) -> str | None:
     if status < 400:
         return None
     code = (body or {}).get("error", {}).get("code")
-    for part in responses[str(status)]["content"]["application/json"]["schema"].get("allOf", []):
-        allowed = part.get("properties", {}).get("error", {}).get("properties", {}).get("code", {}).get("enum")
-        if allowed is not None and code not in allowed:
-            return f"{status} {code} not documented for {method} {template} (documented: {allowed})"
+    answer = responses[str(status)]
+    # One code: an enum in the schema; several: listed beside it (`x-error-codes`).
+    allowed = list(answer.get("x-error-codes", []))
+    for part in answer["content"]["application/json"]["schema"].get("allOf", []):
+        allowed += part.get("properties", {}).get("error", {}).get("properties", {}).get("code", {}).get("enum", [])
+    if code not in allowed:
+        return f"{status} {code} not documented for {method} {template} (documented: {allowed})"
     return None
 
 
