@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test lint importlint typecheck cfn-lint pytest package clean bench-search bench-activity bench-groups catalogs browser-deps check-table soak
+.PHONY: serve test lint importlint typecheck cfn-lint scan pytest package clean bench-search bench-activity bench-groups catalogs browser-deps check-table soak
 
 $(STAMP): pyproject.toml layers/csr_common/requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml layers/csr_common/requirements.txt
 serve: $(STAMP)
 	PYTHONPATH=.:layers/csr_common $(BIN)/python -m infra.local_server
 
-test: $(STAMP) lint importlint typecheck cfn-lint pytest
+test: $(STAMP) lint importlint typecheck cfn-lint scan pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -31,6 +31,19 @@ typecheck: $(STAMP)
 
 cfn-lint: $(STAMP)
 	$(BIN)/cfn-lint template.yaml
+
+# The IaC scanners, in a venv of their own (checkov pins many packages; .venv stays as it is): cfn-lint with
+# AWS's serverless rules, and checkov. Both must report nothing; what does not apply is suppressed in
+# template.yaml's Metadata with its reason (docs/operations.md, Scanners).
+SCAN := .venv-scan
+$(SCAN)/.installed:
+	test -x $(SCAN)/bin/python || $(PYTHON) -m venv $(SCAN)
+	$(SCAN)/bin/python -m pip install --quiet checkov==3.3.30 cfn-lint==1.58.0 cfn-lint-serverless==0.3.6
+	touch $@
+
+scan: $(SCAN)/.installed
+	$(SCAN)/bin/cfn-lint template.yaml --append-rules cfn_lint_serverless.rules
+	BC_SKIP_MAPPING=TRUE $(SCAN)/bin/checkov --file template.yaml --framework cloudformation --quiet --compact --skip-download
 
 # Not part of `make test`: activity-log reads on a customer with 50,000 entries (calls and items read).
 bench-activity: $(STAMP)
@@ -65,7 +78,7 @@ bench-search: $(STAMP)
 	$(BIN)/python -m bench.search
 
 clean:
-	rm -rf $(VENV) $(SDK_VENV) .aws-sam build dist
+	rm -rf $(VENV) $(SDK_VENV) $(SCAN) .aws-sam build dist
 
 # The OpenAPI tools, whose pinned dependencies are their own, in a venv of their own: tests/e2e/test_sdk.py
 # validates the served document and drives a client generated from it (docs/api-reference.md).
@@ -83,6 +96,17 @@ $(SDK_VENV)/.installed: Makefile
 # Not part of `make test`: a group of 10,000 clients created, then 5,000 removed (calls, not time).
 bench-groups: $(STAMP)
 	PYTHONPATH=.:layers/csr_common $(BIN)/python -m bench.groups
+
+# Backfill the available-clients index of a table written before it (docs/client-groups.md). Needs TABLE_NAME
+# and AWS credentials for the target account.
+.PHONY: migrate-available-clients
+migrate-available-clients: $(STAMP)
+	PYTHONPATH=.:layers/csr_common $(BIN)/python -m infra.migrate_available_clients $(ARGS)
+
+# Not part of `make test`: the available-clients page with 100 and 10,000 grouped clients (calls, items read).
+.PHONY: bench-available-clients
+bench-available-clients: $(STAMP)
+	PYTHONPATH=.:layers/csr_common $(BIN)/python -m bench.available_clients
 
 # Backfill the search index (postings with cards, district counters) of an existing table: resumable and
 # idempotent. Needs TABLE_NAME and AWS credentials for the target account (README: Search index migration).
@@ -114,6 +138,12 @@ bench-cleanup: $(STAMP)
 # Runs the scheduled cleanup once on the local server (`make serve` in another terminal; PORT as for it).
 cleanup:
 	@curl -sS --fail-with-body -X POST "http://127.0.0.1:$${PORT:-3000}/_local/jobs/cleanup"; echo
+
+# Register a machine caller (an app client of the user pool) to one tenant and role: docs/deploy.md. Needs
+# TABLE_NAME and AWS credentials, e.g. ARGS="--user-pool-id <id> --tenant utility-a --role portal --name portal".
+.PHONY: register-client
+register-client: $(STAMP)
+	PYTHONPATH=.:layers/csr_common $(BIN)/python -m infra.register_client $(ARGS)
 
 # docs/api.md's routes, statuses, transitions and activity types, written from the OpenAPI document (commit it).
 .PHONY: api-reference

@@ -72,7 +72,7 @@ def seed(customer_id: str, count: int, span: timedelta) -> Counter[str]:
     from csr import clock
     from csr.data import activity, keys
     from csr.data.dynamo import table
-    from csr.models.activity import ActivityEntry, Actor
+    from csr.models.activity import ActivityRecord, Actor
 
     rng = random.Random(6)
     kinds, weights = list(MIX), list(MIX.values())
@@ -84,11 +84,10 @@ def seed(customer_id: str, count: int, span: timedelta) -> Counter[str]:
         for i in range(count):
             moment = now - span + span * (i + 1) / (count + 1)
             kind = rng.choices(kinds, weights)[0]
-            entry = ActivityEntry(
+            entry = ActivityRecord(
                 at=clock.iso(moment),
                 type=kind,
                 actor=Actor(kind="customer", id=customer_id),
-                summary=kind.replace("_", " ").capitalize(),
                 details={"ip": f"203.0.113.{i % 250}", "channel": "web"},
             )
             batch.put_item(Item=activity.entry_item(TENANT, customer_id, entry, moment, 0))

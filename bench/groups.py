@@ -30,14 +30,20 @@ CLAIMS = claims_for("bam-bench", "bam@provider-bench.example.com", ["business_ac
 WRITES = ("TransactWriteItems", "BatchWriteItem", "PutItem", "UpdateItem", "DeleteItem")
 
 
-def call(method: str, path: str, body: Any = None, query: dict[str, str] | None = None) -> tuple[int, Any]:
+def call(
+    method: str, path: str, body: Any = None, query: dict[str, str] | None = None, claims: dict[str, str] = CLAIMS
+) -> tuple[int, Any]:
     route = template_route(method, path)
     text = json.dumps(body) if body is not None else None
-    response = invoke(route.function, rest_event(route, path, query=query, body=text, claims=CLAIMS))
+    response = invoke(route.function, rest_event(route, path, query=query, body=text, claims=claims))
     return response["statusCode"], json.loads(response["body"])
 
 
-def seed_clients() -> list[str]:
+def seed_clients(
+    tenant_id: str = PROVIDER, count: int = CLIENTS, prefix: str = "CL", name: str = "Client"
+) -> list[str]:
+    """`count` clients with active relationships, written as the client feed writes them (its condition
+    checks aside: the table starts empty)."""
     from csr import clock
     from csr.data import clients as client_store
     from csr.data.batch_write import batch_write
@@ -45,18 +51,18 @@ def seed_clients() -> list[str]:
     from csr.models.groups import Client, Relationship, RelationshipStatus
 
     expires = clock.iso(clock.now() + timedelta(days=365))
-    ids = [f"CL{n:06d}" for n in range(CLIENTS)]
+    ids = [f"{prefix}{n:06d}" for n in range(count)]
     tx = Transaction()
     for n, client_id in enumerate(ids):
         client = Client(
             client_id=client_id,
-            name=f"Client {n:06d}",
+            name=f"{name} {n:06d}",
             business_number=f"{n:09d}",
             program_accounts=["RT0001"],
             relationship=Relationship(status=RelationshipStatus.ACTIVE, expires_at=expires),
         )
-        client_store.add_client_write(tx, PROVIDER, None, client)
-    batch_write(puts=[operation["Put"]["Item"] for operation in tx.operations])
+        client_store.add_client_write(tx, tenant_id, None, client)
+    batch_write(puts=[operation["Put"]["Item"] for operation in tx.operations if "Put" in operation])
     return ids
 
 
@@ -70,6 +76,22 @@ def fitting(ids: list[str], envelope: dict[str, Any], key: str) -> int:
         else:
             high = middle - 1
     return low
+
+
+def create_group(name: str, ids: list[str], claims: dict[str, str] = CLAIMS) -> tuple[str, int]:
+    """As a business account manager would: one POST with as many clients as a body holds, PATCHes for the
+    rest. Returns the group id and the API calls made; the queue is left to deliver."""
+    first = fitting(ids, {"name": name}, "client_ids")
+    status, created = call("POST", "/groups", {"name": name, "client_ids": ids[:first]}, claims=claims)
+    assert status == 202, created
+    calls, start = 1, first
+    while start < len(ids):
+        size = fitting(ids[start:], {"confirmation": "CONFIRM"}, "add_client_ids")
+        body = {"add_client_ids": ids[start : start + size], "confirmation": "CONFIRM"}
+        status, answer = call("PATCH", f"/groups/{created['group_id']}", body, claims=claims)
+        assert status == 202, answer
+        calls, start = calls + 1, start + size
+    return str(created["group_id"]), calls
 
 
 @dataclass
@@ -134,20 +156,8 @@ def run() -> list[Phase]:
 
     # Create: one POST with as many clients as fit, PATCHes for the rest.
     create = Phase("create 10,000")
-    first = fitting(ids, {"name": "Bench group"}, "client_ids")
     with counter.measure() as api:
-        status, created = call("POST", "/groups", {"name": "Bench group", "client_ids": ids[:first]})
-        assert status == 202, created
-        create.api_calls += 1
-        group_id = created["group_id"]
-        start = first
-        while start < len(ids):
-            size = fitting(ids[start:], {"confirmation": "CONFIRM"}, "add_client_ids")
-            body = {"add_client_ids": ids[start : start + size], "confirmation": "CONFIRM"}
-            status, answer = call("PATCH", f"/groups/{group_id}", body)
-            assert status == 202, answer
-            create.api_calls += 1
-            start += size
+        group_id, create.api_calls = create_group("Bench group", ids)
     create.api = api
     before = items["n"]
     worker.drain(create)

@@ -46,6 +46,12 @@ def claims_for(sub: str, email: str, groups: list[str], tenant_id: str) -> dict[
     }
 
 
+def machine_claims(client_id: str, scopes: list[str]) -> dict[str, str]:
+    """The claims of a client-credentials access token as the authorizer passes them: no groups, no tenant
+    (the client's registration gives both); a machine's `sub` is its client id."""
+    return {"sub": client_id, "client_id": client_id, "scope": " ".join(scopes), "token_use": "access"}
+
+
 def route_pattern(path: str) -> re.Pattern[str]:
     return re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path) + "$")
 

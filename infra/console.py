@@ -2,7 +2,8 @@
 
 Only regular files inside console/ with a known type are served; anything else (a path that climbs out,
 a hidden file, an unknown extension, a directory) is the same 404 as an unknown route. In AWS the same
-files are served from S3 (README: Console); console/config.json is the one file a deploy rewrites.
+files are served from S3 (docs/deploy.md), put there by csr.services.console_site with the same content
+types; console/config.json is the one file the deploy writes anew.
 """
 
 from __future__ import annotations
@@ -11,17 +12,11 @@ import json
 from pathlib import Path
 
 from csr.errors import NotFoundError
+from csr.services.console_site import CONTENT_TYPES
 from infra.template import ROOT
 
 CONSOLE_ROOT = (ROOT / "console").resolve()
 PREFIX = "/console/"
-CONTENT_TYPES = {
-    ".html": "text/html; charset=utf-8",
-    ".js": "text/javascript; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
-    ".json": "application/json; charset=utf-8",
-    ".svg": "image/svg+xml",
-}
 # Same origin locally: the page talks to the API that serves it, and nothing else.
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'",

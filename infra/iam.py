@@ -114,7 +114,48 @@ def _events(operation: str, params: Mapping[str, Any]) -> list[Need]:
     ]
 
 
-_BY_SERVICE = {"dynamodb": _dynamodb, "ssm": _ssm, "ses": _ses, "sqs": _sqs, "events": _events}
+def _bucket(name: str) -> str:
+    return f"arn:{PARTITION}:s3:::{name}"
+
+
+# S3 authorizes a listing on the bucket, an object's call on the object (a version's with its own action).
+_S3_BUCKET = {"ListObjectsV2": "ListBucket", "ListObjects": "ListBucket", "ListObjectVersions": "ListBucketVersions"}
+
+
+def _s3(operation: str, params: Mapping[str, Any]) -> list[Need]:
+    bucket = str(params.get("Bucket", ""))
+    if operation in _S3_BUCKET:
+        return [Need(f"s3:{_S3_BUCKET[operation]}", (_bucket(bucket),))]
+    if operation == "DeleteObjects":
+        return [
+            Need(
+                "s3:DeleteObjectVersion" if "VersionId" in item else "s3:DeleteObject",
+                (_bucket(bucket + "/" + item["Key"]),),
+            )
+            for item in params["Delete"]["Objects"]
+        ]
+    if "Key" in params:
+        return [Need(f"s3:{operation}", (_bucket(f"{bucket}/{params['Key']}"),))]
+    return [Need(f"s3:{operation}", (_bucket(bucket),))]
+
+
+def _cloudfront(operation: str, params: Mapping[str, Any]) -> list[Need]:
+    # CloudFront is global: its ARNs have no region.
+    distribution = params.get("DistributionId") or params.get("Id")
+    if distribution is None:
+        return [Need(f"cloudfront:{operation}", ("*",))]
+    return [Need(f"cloudfront:{operation}", (arn("cloudfront", f"distribution/{distribution}", region=""),))]
+
+
+_BY_SERVICE = {
+    "dynamodb": _dynamodb,
+    "ssm": _ssm,
+    "ses": _ses,
+    "sqs": _sqs,
+    "events": _events,
+    "s3": _s3,
+    "cloudfront": _cloudfront,
+}
 
 
 def needs(service: str, operation: str, params: Mapping[str, Any]) -> list[Need]:
@@ -145,6 +186,8 @@ def _attribute(logical_id: str, attribute: str) -> str:
         return arn("sqs", name)
     if (kind, attribute) == ("AWS::SQS::Queue", "QueueName"):
         return name
+    if (kind, attribute) == ("AWS::S3::Bucket", "Arn"):
+        return _bucket(logical_id)
     raise ValueError(f"infra.iam cannot resolve !GetAtt {logical_id}.{attribute} ({kind}); teach it")
 
 

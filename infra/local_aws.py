@@ -3,6 +3,7 @@ key in SSM, a verified SES sender. Used by the tests and the local server, never
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import sys
@@ -16,7 +17,13 @@ from infra.emulator.moto_patches import apply_moto_patches
 from infra.sqs_delivery import create_queues
 
 REGION = "us-east-1"
-LOCAL_PARAMETERS = {"PortalBaseUrl": "http://127.0.0.1:3000/portal", "Stage": "local"}
+# The demo utility links its accounts to a Payment Administration (an example address: nothing answers it).
+DEMO_TENANT_SETTINGS = {"utility-a": {"payment_admin_url": "https://billing.example.com/accounts/{account_number}"}}
+LOCAL_PARAMETERS = {
+    "PortalBaseUrl": "http://127.0.0.1:3000/portal",
+    "Stage": "local",
+    "TenantSettings": json.dumps(DEMO_TENANT_SETTINGS),
+}
 
 
 def _resolve(value: Any) -> str:

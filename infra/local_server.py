@@ -52,11 +52,10 @@ from swagger_ui_bundle import swagger_ui_path
 from csr import clock
 from csr.data import cleanup_mark
 from csr.errors import ApiError, MalformedRequestError, NotFoundError, ValidationFailedError
-from csr.models.common import ID_PATTERN
 from csr.request_body import safe_text
 from infra import console, outbox, portal_view, template
 from infra.apigw import invoke, resolve_route, rest_event
-from infra.local_auth import InvalidTokenError, LocalAuthorizer
+from infra.local_auth import InvalidTokenError, LocalAuthorizer, TokenRequest
 from infra.local_aws import LocalAws
 from infra.openapi import merged_openapi
 from infra.schedules import ScheduleRunner, run_once, schedule_of
@@ -101,15 +100,6 @@ DOCS_PAGE = """<!DOCTYPE html>
   persistAuthorization: true}); };</script>
 </body></html>
 """
-
-
-class TokenRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    sub: str = Field(min_length=1, max_length=128)
-    email: str = Field(max_length=254)
-    groups: list[str] = Field(max_length=10)
-    tenant_id: str = Field(pattern=ID_PATTERN)
 
 
 class ClockRequest(BaseModel):
@@ -210,7 +200,8 @@ class LocalApi:
             return self.handle_local(method, path, body), path if known else "/_local/*"
         if method == "GET" and path == portal_view.IMPERSONATION_PATH:
             with self.invoke_lock:
-                return portal_view.impersonation_page(query), path
+                language = next((v for k, v in headers.items() if k.lower() == "accept-language"), None)
+                return portal_view.impersonation_page(query, language), path
         return self.handle_api(method, path, query, headers, body)
 
     def handle_api(
@@ -257,8 +248,7 @@ class LocalApi:
             return error_answer(error)
 
     def issue_token(self, body: bytes) -> Answer:
-        request: TokenRequest = _parse(TokenRequest, body)
-        return json_answer(200, {"token": self.authorizer.issue(**request.model_dump())})
+        return json_answer(200, {"token": self.authorizer.grant(_parse(TokenRequest, body))})
 
     def advance_clock(self, body: bytes) -> Answer:
         request: ClockRequest = _parse(ClockRequest, body)
@@ -401,13 +391,8 @@ def hypercorn_config(listener: socket.socket) -> Config:
 
 def banner(url: str, authorizer: LocalAuthorizer, summary: SeedSummary, started: float) -> str:
     tokens = {
-        name: authorizer.issue(
-            sub=f"demo-{name}",
-            email=f"demo-{name}@staff.example.com",
-            groups=groups,
-            # A business account manager belongs to a service provider, not to a utility.
-            tenant_id=PROVIDER if "business_account_manager" in groups else "utility-a",
-        )
+        # A business account manager belongs to a service provider, not to a utility.
+        name: authorizer.demo(name, groups, PROVIDER if "business_account_manager" in groups else "utility-a")
         for name, groups in DEMO_STAFF.items()
     }
     showcase = summary.showcase()

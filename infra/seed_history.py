@@ -256,6 +256,22 @@ class Story:
             self.wait(30, 10 * 24 * 60)
             self.unlock()
 
+    def voided_link(self) -> None:
+        """A CSR emails a reset link; before the customer uses it, a CSR locks the account (it was
+        compromised), which voids the link: its revocation entry follows the lock's, as the product writes
+        them; a CSR unlocks the account later."""
+        csr, expires = self.csr(), self.at + LINK_LIFETIME
+        self.link_sent(csr)
+        self.wait(0.1, 2)
+        self.email_event(T.EMAIL_DELIVERED, "password_reset_link")
+        self.wait(5, 60)
+        self.change(Transition.LOCK, LockReason.COMPROMISED, LOCK_NOTES.get(LockReason.COMPROMISED))
+        self.add(T.ACCOUNT_LOCKED, csr, reason=LockReason.COMPROMISED, note=LOCK_NOTES.get(LockReason.COMPROMISED))
+        self.add(T.PASSWORD_RESET_LINK_REVOKED, csr, voided_by=T.ACCOUNT_LOCKED, expires_at=clock.iso(expires))
+        self.link_live_until = None
+        self.wait(60, 3 * 24 * 60)
+        self.unlock()
+
     def recovery_code(self, revoked: bool | None = None) -> None:
         if not self.enrolled():
             raise ValueError("demo history: a recovery code for an account that is not enrolled")
@@ -358,6 +374,7 @@ EPISODES: dict[Callable[[Story], None], float] = {
     Story.revoked_code: 0.0,  # a revoked code is among recovery_code's outcomes; here for `everything`
     Story.profile_change: 0.3,
     Story.csr_lock: 0.1,
+    Story.voided_link: 0.03,
     Story.impersonation: 0.1,
     Story.complaint: 0.03,
     Story.account_added: 0.05,

@@ -59,6 +59,8 @@ class ApiRoute:
     method: str
     path: str
     function: Function
+    # The OAuth scopes API Gateway requires of the access token (machine routes); none: an ID token.
+    scopes: tuple[str, ...] = ()
 
 
 def functions() -> list[Function]:
@@ -76,7 +78,8 @@ def api_routes() -> list[ApiRoute]:
         for event in function.properties.get("Events", {}).values():
             if event["Type"] == "Api":
                 props = event["Properties"]
-                routes.append(ApiRoute(props["Method"].upper(), props["Path"], function))
+                scopes = tuple(props.get("Auth", {}).get("AuthorizationScopes", ()))
+                routes.append(ApiRoute(props["Method"].upper(), props["Path"], function, scopes))
     return routes
 
 

@@ -1,17 +1,12 @@
-// The activity log of a customer: type filter, numbered pages (the API pages with cursors, so a page is
-// reached by walking the cursors before it), Next, and View All / Paginate.
+// The activity log of a customer: a filter of several types at once (checkboxes), numbered pages (the
+// API pages with cursors, so a page is reached by walking the cursors before it), Next, and View All /
+// Paginate. The types and their names come from the API (`types` of every page, in the reader's
+// language), as does each entry's summary: the console restates neither.
 import { api, seg } from "./api.js";
-import { h, field, focus } from "./dom.js";
+import { h, focus } from "./dom.js";
 import { t, label, dateTime, number } from "./i18n.js";
 import { errorText } from "./ui.js";
 
-export const ACTIVITY_TYPES = [
-  "customer_created", "profile_updated", "account_added", "login_succeeded", "login_failed",
-  "account_enrolled", "account_locked", "account_unlocked", "account_deactivated", "account_hidden",
-  "password_reset_link_sent", "password_reset_completed", "recovery_code_generated",
-  "recovery_code_revoked", "recovery_code_redeemed", "recovery_code_failed", "impersonation_started",
-  "payment_cancelled", "email_delivered", "email_bounced", "email_complained",
-];
 export const PAGE_SIZE = 10;
 const WINDOW = 2; // page numbers shown each side of the current one
 
@@ -21,7 +16,7 @@ function actor(entry) {
   return label("actor", who.kind);
 }
 
-function entriesTable(items) {
+function entriesTable(items, names) {
   const columns = ["at", "type", "actor", "summary"];
   return h(
     "table",
@@ -36,14 +31,9 @@ function entriesTable(items) {
           "tr",
           {},
           h("td", { "data-label": t("activity.col.at") }, h("time", { datetime: entry.at }, dateTime(entry.at))),
-          h("td", { "data-label": t("activity.col.type") }, label("activity.type", entry.type)),
+          h("td", { "data-label": t("activity.col.type") }, names.get(entry.type) ?? entry.type),
           h("td", { "data-label": t("activity.col.actor") }, actor(entry)),
-          h(
-            "td",
-            { "data-label": t("activity.col.summary") },
-            entry.summary,
-            entry.details?.reason ? ` (${label("lock_reason", entry.details.reason)})` : null,
-          ),
+          h("td", { "data-label": t("activity.col.summary") }, entry.summary),
         ),
       ),
     ),
@@ -63,36 +53,52 @@ function pageNumbers(current, last) {
 }
 
 export async function activitySection(customerId) {
-  const state = { type: "", cursors: [null], page: 1, all: false };
+  const state = { types: [], cursors: [null], page: 1, all: false, names: new Map() };
   const heading = h("h2", { id: "activity-heading" }, t("activity.title"));
   const summary = h("p", { class: "activity-summary", id: "activity-summary", tabindex: "-1" });
   const body = h("div", { class: "activity-body" });
   const pager = h("nav", { class: "pager", "aria-label": t("activity.pages") });
-  const typeSelect = h(
-    "select",
-    { name: "type", id: "activity-type" },
-    h("option", { value: "" }, t("activity.all_types")),
-    ACTIVITY_TYPES.map((type) => h("option", { value: type }, label("activity.type", type))),
-  );
+  const boxes = h("div", { class: "type-boxes" });
   const filter = h(
     "form",
     {
-      class: "inline-form",
+      class: "type-filter",
       onsubmit: (event) => {
         event.preventDefault();
-        state.type = typeSelect.value;
+        state.types = [...boxes.querySelectorAll("input:checked")].map((box) => box.value);
         state.cursors = [null];
         state.all = false;
         show(1, true);
       },
     },
-    field(t("activity.filter"), typeSelect),
-    h("button", { type: "submit" }, t("activity.apply")),
+    h(
+      "fieldset",
+      {},
+      h("legend", {}, t("activity.types")),
+      h("p", { class: "hint" }, t("activity.types_hint")),
+      boxes,
+    ),
+    h(
+      "div",
+      { class: "buttons" },
+      h("button", { type: "submit", class: "primary" }, t("activity.apply")),
+      h("button", { type: "button", onclick: () => boxes.querySelectorAll("input:checked").forEach((box) => (box.checked = false)) }, t("activity.clear_types")),
+    ),
   );
+
+  function drawTypes(types) {
+    state.names = new Map(types.map((item) => [item.type, item.label]));
+    if (boxes.childElementCount) return;
+    boxes.replaceChildren(
+      ...types.map((item) =>
+        h("label", { class: "check" }, h("input", { type: "checkbox", name: "types", value: item.type, checked: state.types.includes(item.type) }), item.label),
+      ),
+    );
+  }
 
   async function fetchPage(cursor, all = false) {
     return api("GET", `/customers/${seg(customerId)}/activity`, {
-      query: { types: state.type, limit: all ? undefined : PAGE_SIZE, cursor, all: all ? "true" : undefined },
+      query: { types: state.types.join(","), limit: all ? undefined : PAGE_SIZE, cursor, all: all ? "true" : undefined },
     });
   }
 
@@ -105,6 +111,7 @@ export async function activitySection(customerId) {
       const answer = await fetchPage(state.all ? undefined : state.cursors[page - 1], state.all);
       state.page = page;
       state.cursors[page] = answer.next_cursor;
+      drawTypes(answer.types ?? []);
       draw(answer);
     } catch (error) {
       if (error.status === 401) return;
@@ -122,7 +129,7 @@ export async function activitySection(customerId) {
       pager.replaceChildren();
       return;
     }
-    body.replaceChildren(entriesTable(items));
+    body.replaceChildren(entriesTable(items, state.names));
     if (state.all) {
       summary.textContent = answer.next_cursor
         ? t("activity.all_capped", { shown: number(items.length), total: number(total) })
@@ -173,5 +180,6 @@ export async function activitySection(customerId) {
   }
 
   await show(1, false);
-  return h("section", { class: "card activity", "aria-labelledby": "activity-heading" }, heading, filter, summary, body, pager);
+  const folded = h("details", { class: "type-filter-box" }, h("summary", {}, t("activity.types")), filter);
+  return h("section", { class: "card activity", "aria-labelledby": "activity-heading" }, heading, folded, summary, body, pager);
 }

@@ -1,11 +1,14 @@
-// The console's entry point: configuration, language, sign-in, and the two screens (search, customer)
-// chosen by the URL: `?q=&district=&status=&cursor=` is Find a Customer, `?customer=<id>` a customer.
+// The console's entry point: configuration, language, sign-in, and the screens chosen by the URL:
+// `?q=&district=&status=&cursor=` is Find a Customer, `?customer=<id>&tab=` a customer, `?new=customer`
+// Add a customer.
 import { configureApi } from "./api.js";
 import * as auth from "./auth.js";
 import { h, focus } from "./dom.js";
 import { initialLanguage, setLanguage, t } from "./i18n.js";
 import { renderSearch } from "./search.js";
 import { renderCustomer } from "./customer.js";
+import { renderNewCustomer } from "./new_customer.js";
+import { BAM_ROLE, renderBam, clearBam } from "./bam.js";
 import { notice } from "./ui.js";
 
 const main = document.getElementById("main");
@@ -54,6 +57,7 @@ function renderSignIn() {
   } else {
     view.push(
       h("p", {}, t("signin.local_intro", { tenant: config.auth.tenant_id ?? "utility-a" })),
+      h("p", {}, t("signin.local_bam_intro", { provider: auth.DEMO_PROVIDER })),
       h(
         "ul",
         { class: "staff-list" },
@@ -91,21 +95,30 @@ function renderSignIn() {
 
 function renderHeader() {
   const who = auth.staff();
-  document.getElementById("who").textContent = who
-    ? t(who.supervisor ? "app.signed_in_supervisor" : "app.signed_in", { email: who.email })
-    : "";
+  const role = who?.roles.includes(BAM_ROLE) ? "app.signed_in_bam" : who?.supervisor ? "app.signed_in_supervisor" : "app.signed_in";
+  document.getElementById("who").textContent = who ? t(role, { email: who.email }) : "";
   document.getElementById("sign-out").hidden = !who;
 }
 
 export async function render({ moveFocus = false } = {}) {
   renderHeader();
   let heading;
-  if (!auth.token()) heading = renderSignIn();
+  if (!auth.token()) {
+    clearBam();
+    heading = renderSignIn();
+  }
   else {
     const query = params();
     const ctx = { main, staff: auth.staff(), navigate, link };
     try {
-      heading = query.customer ? await renderCustomer(query.customer, ctx) : await renderSearch(query, ctx);
+      // A business account manager sees only the group screens; anyone else only the customer screens.
+      if (ctx.staff.roles.includes(BAM_ROLE)) heading = await renderBam(query, ctx);
+      else {
+        clearBam();
+        if (query.customer) heading = await renderCustomer(query.customer, ctx, query.tab);
+        else if (query.new === "customer") heading = renderNewCustomer(ctx);
+        else heading = await renderSearch(query, ctx);
+      }
     } catch (error) {
       if (error.status === 401) return; // the sign-in screen is already drawn
       throw error;

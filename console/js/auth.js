@@ -1,13 +1,16 @@
-// Who is signed in. Locally: a demo CSR or supervisor, tokens from POST /_local/token. In AWS: the
+// Who is signed in. Locally: a demo CSR, supervisor or business account manager, tokens from POST /_local/token. In AWS: the
 // Cognito hosted UI (authorization code + PKCE); the ID token carries the groups and tenant the API reads.
 import { api } from "./api.js";
 
 const TOKEN_KEY = "csr-console.token";
 const PKCE_KEY = "csr-console.pkce";
 
+// The demo business account manager is the one `make serve` seeds for the provider (infra/seed.py).
+export const DEMO_PROVIDER = "provider-a";
 export const DEMO_STAFF = [
   { id: "csr", groups: ["csr"] },
   { id: "supervisor", groups: ["csr", "csr_supervisor"] },
+  { id: "bam", groups: ["business_account_manager"], tenant_id: DEMO_PROVIDER, sub: "EMP-1", email: "nadia@provider-a.example.com" },
 ];
 
 function decode(token) {
@@ -50,10 +53,10 @@ export async function signInDemo(config, member) {
   const answer = await api("POST", "/_local/token", {
     auth: false,
     body: {
-      sub: `demo-${member.id}`,
-      email: `demo-${member.id}@staff.example.com`,
+      sub: member.sub ?? `demo-${member.id}`,
+      email: member.email ?? `demo-${member.id}@staff.example.com`,
       groups: member.groups,
-      tenant_id: config.auth.tenant_id ?? "utility-a",
+      tenant_id: member.tenant_id ?? config.auth.tenant_id ?? "utility-a",
     },
   });
   sessionStorage.setItem(TOKEN_KEY, answer.token);

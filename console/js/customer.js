@@ -1,10 +1,12 @@
-// One customer: information and accounts (editable where PATCH allows), portal access and its actions,
-// the recovery code, payments and the activity log. Every action ends with a notice that takes focus.
+// One customer, laid out as the guides show it: the name, three buttons (Impersonate, Lock Account,
+// Account Recovery) and two tabs, Customer Information (profile, portal access, accounts, payments) and
+// Activity Log, each addressable (`?customer=<id>&tab=activity`). Every action ends with a notice that
+// takes focus.
 import { api, seg } from "./api.js";
 import { h, field, ask } from "./dom.js";
 import { t, tn, label, dateTime, date, money, LANGUAGES } from "./i18n.js";
 import { activitySection } from "./activity.js";
-import { statusBadge, notice, showError } from "./ui.js";
+import { statusBadge, notice, showError, showFieldErrors, lastSearch } from "./ui.js";
 
 const CSR_LOCK_REASONS = ["compromised", "misuse", "opt_out", "other"];
 
@@ -154,15 +156,15 @@ function editable(readView, makeForm, editLabel) {
 
 // --- actions --------------------------------------------------------------------------------------
 
-function actionsFor(customer, staff) {
+const LOCKED = ["locked", "permanent_lock", "hidden"];
+
+/** The portal-access actions of the Customer Information tab (the toolbar has lock, unlock, impersonate). */
+function portalActions(customer, staff) {
   const status = customer.portal.status;
   const list = [];
   if (status === "unenrolled") list.push("enroll");
-  if (status === "enrolled") list.push("lock", "reset_link");
-  if (["locked", "permanent_lock", "hidden"].includes(status)) list.push("unlock");
   if (["enrolled", "locked"].includes(status)) list.push("deactivate");
   if (staff.supervisor && ["enrolled", "locked", "permanent_lock"].includes(status)) list.push("hide");
-  if (status !== "unenrolled") list.push("impersonate");
   return list;
 }
 
@@ -186,13 +188,15 @@ const ACTIONS = {
       ],
     };
   },
-  async lock(customer) {
+  async lock(customer, recovery) {
     const form = await ask({
       title: t("lock.title"),
       danger: true,
       yes: t("lock.yes"),
       body: [
         h("p", {}, t("lock.question", { name: fullName(customer) })),
+        h("p", { class: "voids" }, t("lock.voids")),
+        recovery.active ? h("p", { class: "voids" }, t("lock.voids_code", { time: dateTime(recovery.expires_at) })) : null,
         field(
           t("lock.reason"),
           h(
@@ -221,7 +225,10 @@ const ACTIONS = {
       title: t("deactivate.title"),
       danger: true,
       yes: t("deactivate.yes"),
-      body: h("p", {}, t("deactivate.question", { name: fullName(customer) })),
+      body: [
+        h("p", {}, t("deactivate.question", { name: fullName(customer) })),
+        h("p", { class: "voids" }, t("deactivate.voids")),
+      ],
     });
     if (!yes) return null;
     let answer;
@@ -253,7 +260,7 @@ const ACTIONS = {
       title: t("hide.title"),
       danger: true,
       yes: t("hide.yes"),
-      body: h("p", {}, t("hide.question", { name: fullName(customer) })),
+      body: [h("p", {}, t("hide.question", { name: fullName(customer) })), h("p", { class: "voids" }, t("hide.voids"))],
     });
     if (!yes) return null;
     await api("POST", path(customer, "hide"));
@@ -291,13 +298,23 @@ function codePanel(answer) {
   const groups = answer.code.split(/[-\s]+/);
   return [
     h("p", { class: "strong" }, t("code.shown_once")),
-    h("p", { class: "code", id: "recovery-code" }, groups.map((group, i) => [i ? " " : "", h("span", { class: "code-group" }, group)])),
+    h("p", { class: "code", id: "recovery-code" }, groups.map((group, i) => [i ? "-" : "", h("span", { class: "code-group" }, group)])),
     h("p", {}, t("code.expires", { time: dateTime(answer.expires_at) })),
     instructionsList(answer.instructions),
   ];
 }
 
-function recoverySection(customer, status, ctx) {
+function resetLinkPart(customer, ctx) {
+  return h(
+    "div",
+    { class: "recovery-part" },
+    h("h3", {}, t("recovery.reset_title")),
+    h("p", {}, t("recovery.reset_intro")),
+    h("button", { type: "button", "data-action": "reset_link", onclick: () => ctx.act(() => ACTIONS.reset_link(customer)) }, t("action.reset_link")),
+  );
+}
+
+function codePart(customer, status, ctx) {
   const enrolled = customer.portal.status === "enrolled";
   const facts = status.active
     ? dl([
@@ -307,43 +324,42 @@ function recoverySection(customer, status, ctx) {
         [t("code.created_at"), dateTime(status.created_at)],
       ])
     : h("p", {}, t("code.none"));
-  const buttons = h(
+  const generate = async () => {
+    if (status.active && !(await ask({ title: t("code.replace_title"), body: h("p", {}, t("code.replace_question")) }))) return null;
+    const answer = await api("POST", path(customer, "recovery-code"));
+    return { kind: "code", content: codePanel(answer) };
+  };
+  const revoke = async () => {
+    if (!(await ask({ title: t("code.revoke_title"), body: h("p", {}, t("code.revoke_question")), danger: true }))) return null;
+    await api("DELETE", path(customer, "recovery-code"));
+    return { content: h("p", {}, t("code.revoked")) };
+  };
+  return h(
     "div",
-    { class: "buttons" },
-    enrolled
-      ? h(
-          "button",
-          {
-            type: "button",
-            "data-action": "generate_code",
-            onclick: () =>
-              ctx.act(async () => {
-                if (status.active && !(await ask({ title: t("code.replace_title"), body: h("p", {}, t("code.replace_question")) }))) return null;
-                const answer = await api("POST", path(customer, "recovery-code"));
-                return { kind: "code", content: codePanel(answer) };
-              }),
-          },
-          t(status.active ? "code.generate_new" : "code.generate"),
-        )
-      : null,
-    status.active
-      ? h(
-          "button",
-          {
-            type: "button",
-            "data-action": "revoke_code",
-            onclick: () =>
-              ctx.act(async () => {
-                if (!(await ask({ title: t("code.revoke_title"), body: h("p", {}, t("code.revoke_question")), danger: true }))) return null;
-                await api("DELETE", path(customer, "recovery-code"));
-                return { content: h("p", {}, t("code.revoked")) };
-              }),
-          },
-          t("code.revoke"),
-        )
-      : null,
+    { class: "recovery-part" },
+    h("h3", {}, t("code.title")),
+    facts,
+    h(
+      "div",
+      { class: "buttons" },
+      enrolled ? h("button", { type: "button", "data-action": "generate_code", onclick: () => ctx.act(generate) }, t(status.active ? "code.generate_new" : "code.generate")) : null,
+      status.active ? h("button", { type: "button", "data-action": "revoke_code", onclick: () => ctx.act(revoke) }, t("code.revoke")) : null,
+    ),
+    instructionsList(status.instructions),
   );
-  return section("recovery", t("code.title"), facts, enrolled ? null : h("p", { class: "hint" }, t("code.enrolled_only")), buttons, instructionsList(status.instructions));
+}
+
+/** Account Recovery: the reset link and the recovery code; while locked, what to do first. */
+function recoveryPanel(customer, status, ctx) {
+  const state = customer.portal.status;
+  const blocked = LOCKED.includes(state) ? "recovery.unlock_first" : state === "unenrolled" ? "recovery.enroll_first" : null;
+  return h(
+    "section",
+    { class: "card recovery", id: "recovery-panel", "aria-labelledby": "recovery-heading" },
+    h("h2", { id: "recovery-heading", tabindex: "-1" }, t("recovery.title")),
+    blocked ? h("p", { class: "notice notice-warning" }, t(blocked)) : null,
+    h("div", { class: "recovery-parts" }, blocked ? null : resetLinkPart(customer, ctx), codePart(customer, status, ctx)),
+  );
 }
 
 // --- the page -------------------------------------------------------------------------------------
@@ -360,33 +376,93 @@ function infoSection(customer, ctx) {
   return section("info", t("info.title"), editable(facts, (view) => infoEditor(customer, ctx, view), t("info.edit")));
 }
 
+const ACCOUNT_FIELDS = ["account_number", "service_address", "billing_address", "district", "nickname"];
+
+/** The fields of a new service account, named as the API names them under `prefix`. */
+export function accountFields(prefix = "") {
+  const required = new Set(["account_number", "service_address", "billing_address", "district"]);
+  return [
+    ...ACCOUNT_FIELDS.map((name) =>
+      field(t(name === "account_number" ? "accounts.number" : `accounts.${name}`), h("input", { name: `${prefix}${name}`, required: required.has(name) })),
+    ),
+    h("label", { class: "check" }, h("input", { type: "checkbox", name: `${prefix}autopay` }), t("accounts.autopay")),
+    h("label", { class: "check" }, h("input", { type: "checkbox", name: `${prefix}paperless` }), t("accounts.paperless")),
+  ];
+}
+
+/** A new account's body from a form whose fields `accountFields(prefix)` made. */
+export function accountBody(form, prefix = "") {
+  const value = (name) => String(form.elements[`${prefix}${name}`].value).trim();
+  const body = Object.fromEntries(ACCOUNT_FIELDS.map((name) => [name, value(name)]).filter(([name, v]) => v || name !== "nickname"));
+  return { ...body, autopay: form.elements[`${prefix}autopay`].checked, paperless: form.elements[`${prefix}paperless`].checked };
+}
+
+function addAccountForm(customer, ctx, view) {
+  const form = h(
+    "form",
+    {
+      class: "edit-form add-account",
+      novalidate: true,
+      onsubmit: async (event) => {
+        event.preventDefault();
+        const body = accountBody(form);
+        await ctx.act(async () => {
+          await api("POST", `/customers/${seg(customer.customer_id)}/accounts`, { body });
+          return { content: h("p", {}, t("accounts.added", { account: body.account_number })) };
+        }, form);
+      },
+    },
+    h("h3", {}, t("accounts.add")),
+    accountFields(),
+    h(
+      "div",
+      { class: "buttons" },
+      h("button", { type: "submit", class: "primary" }, t("accounts.add_submit")),
+      h("button", { type: "button", onclick: () => view.close() }, t("common.cancel")),
+    ),
+  );
+  return form;
+}
+
+function accountCard(customer, account, ctx) {
+  const admin = account.payment_admin_url
+    ? h(
+        "p",
+        { class: "payment-admin" },
+        h(
+          "a",
+          { href: account.payment_admin_url, target: "_blank", rel: "noopener noreferrer", "aria-label": t("accounts.payment_admin_of", { account: account.account_number }) },
+          t("accounts.payment_admin"),
+        ),
+      )
+    : null;
+  return h(
+    "li",
+    {},
+    h("h3", {}, account.nickname ? `${account.account_number} · ${account.nickname}` : account.account_number),
+    admin,
+    editable(
+      dl([
+        [t("accounts.service_address"), account.service_address],
+        [t("accounts.billing_address"), account.billing_address],
+        [t("accounts.district"), account.district],
+        [t("accounts.nickname"), account.nickname],
+        [t("accounts.autopay"), yesNo(account.autopay)],
+        [t("accounts.paperless"), yesNo(account.paperless)],
+      ]),
+      (view) => accountEditor(customer, account, ctx, view),
+      t("accounts.edit", { account: account.account_number }),
+    ),
+  );
+}
+
 function accountsSection(customer, ctx) {
+  const adding = editable(h("span"), (view) => addAccountForm(customer, ctx, view), t("accounts.add"));
   return section(
     "accounts",
     t("accounts.title"),
-    h(
-      "ul",
-      { class: "accounts-list" },
-      customer.accounts.map((account) =>
-        h(
-          "li",
-          {},
-          h("h3", {}, account.nickname ? `${account.account_number} · ${account.nickname}` : account.account_number),
-          editable(
-            dl([
-              [t("accounts.service_address"), account.service_address],
-              [t("accounts.billing_address"), account.billing_address],
-              [t("accounts.district"), account.district],
-              [t("accounts.nickname"), account.nickname],
-              [t("accounts.autopay"), yesNo(account.autopay)],
-              [t("accounts.paperless"), yesNo(account.paperless)],
-            ]),
-            (view) => accountEditor(customer, account, ctx, view),
-            t("accounts.edit", { account: account.account_number }),
-          ),
-        ),
-      ),
-    ),
+    h("ul", { class: "accounts-list" }, customer.accounts.map((account) => accountCard(customer, account, ctx))),
+    adding,
   );
 }
 
@@ -400,23 +476,86 @@ function portalSection(customer, ctx) {
     portal.lock_note ? [t("portal.lock_note"), portal.lock_note] : null,
     portal.locked_at ? [t("portal.locked_at"), dateTime(portal.locked_at)] : null,
   ]);
-  const buttons = actionsFor(customer, ctx.staff).map((action) =>
+  const buttons = portalActions(customer, ctx.staff).map((action) =>
     h(
       "button",
       {
         type: "button",
         "data-action": action,
-        class: ["lock", "deactivate", "hide"].includes(action) ? "danger" : null,
+        class: ["deactivate", "hide"].includes(action) ? "danger" : null,
         onclick: () => ctx.act(() => ACTIONS[action](customer)),
       },
       t(`action.${action}`),
     ),
   );
-  return section("portal", t("portal.title"), facts, h("div", { class: "buttons actions" }, buttons));
+  return section("portal", t("portal.title"), facts, buttons.length ? h("div", { class: "buttons actions" }, buttons) : null);
 }
 
-export async function renderCustomer(customerId, ctx) {
-  const back = h("p", { class: "back" }, ctx.link({}, t("customer.back")));
+/** The guides' three buttons: Impersonate, Lock Account (Unlock while locked), Account Recovery. */
+function toolbar(customer, recovery, ctx, toggleRecovery) {
+  const status = customer.portal.status;
+  const button = (action, work, extra = {}) =>
+    h("button", { type: "button", "data-action": action, onclick: work, ...extra }, t(`action.${action}`));
+  return h(
+    "div",
+    { class: "toolbar buttons", role: "group", "aria-label": t("customer.toolbar") },
+    status !== "unenrolled" ? button("impersonate", () => ctx.act(() => ACTIONS.impersonate(customer))) : null,
+    status === "enrolled" ? button("lock", () => ctx.act(() => ACTIONS.lock(customer, recovery)), { class: "danger" }) : null,
+    LOCKED.includes(status) ? button("unlock", () => ctx.act(() => ACTIONS.unlock(customer))) : null,
+    button("recovery", toggleRecovery, { "aria-controls": "recovery-panel", "aria-expanded": String(Boolean(ctx.recoveryOpen)) }),
+  );
+}
+
+const TABS = ["info", "activity"];
+
+/** Two tabs (ARIA tabs: arrow keys move between them); the chosen one is in the URL, so it can be linked. */
+function tabs(customerId, chosen, panels) {
+  const tabButtons = TABS.map((name) =>
+    h(
+      "button",
+      {
+        type: "button",
+        role: "tab",
+        id: `tab-${name}`,
+        "aria-controls": `panel-${name}`,
+        "aria-selected": String(name === chosen),
+        tabindex: name === chosen ? "0" : "-1",
+        onclick: () => select(name, true),
+        onkeydown: (event) => {
+          const step = { ArrowRight: 1, ArrowLeft: -1 }[event.key];
+          if (!step) return;
+          event.preventDefault();
+          select(TABS[(TABS.indexOf(name) + step + TABS.length) % TABS.length], true);
+        },
+      },
+      t(`customer.tab.${name}`),
+    ),
+  );
+  function select(name, moveFocus) {
+    tabButtons.forEach((tab, i) => {
+      const on = TABS[i] === name;
+      tab.setAttribute("aria-selected", String(on));
+      tab.tabIndex = on ? 0 : -1;
+      panels[TABS[i]].hidden = !on;
+    });
+    const query = new URLSearchParams({ customer: customerId, ...(name === "info" ? {} : { tab: name }) });
+    history.replaceState(null, "", `${location.pathname}?${query}`);
+    if (moveFocus) tabButtons[TABS.indexOf(name)].focus();
+  }
+  TABS.forEach((name) => {
+    panels[name].hidden = name !== chosen;
+  });
+  return h("div", { class: "tabs", role: "tablist", "aria-label": t("customer.tabs") }, tabButtons);
+}
+
+function tabPanel(name, ...content) {
+  return h("div", { role: "tabpanel", id: `panel-${name}`, "aria-labelledby": `tab-${name}`, class: `tab-panel panel-${name}` }, content);
+}
+
+const recoveryOpen = new Set(); // customers whose Account Recovery stays open across redraws
+
+export async function renderCustomer(customerId, ctx, tab = "info") {
+  const back = h("p", { class: "back" }, ctx.link(lastSearch(), t("customer.all_customers")));
   let customer;
   let payments;
   let recovery;
@@ -436,39 +575,61 @@ export async function renderCustomer(customerId, ctx) {
     showError(slot, error);
     return title;
   }
+  const currentTab = () => new URLSearchParams(location.search).get("tab") ?? "info";
   const local = {
     ...ctx,
-    act: async (work) => {
+    recoveryOpen: recoveryOpen.has(customerId),
+    act: async (work, form) => {
       let result;
       try {
         result = await work();
       } catch (error) {
         if (error.status === 401) return;
-        if (error.status === 409) await renderCustomer(customerId, ctx);
+        if (form && showFieldErrors(form, error)) return;
+        if (error.status === 409) await renderCustomer(customerId, ctx, currentTab());
         showError(noticeSlot(), error);
         return;
       }
       if (!result) return;
-      await renderCustomer(customerId, ctx);
+      await renderCustomer(customerId, ctx, currentTab());
       notice(noticeSlot(), result.kind ?? "success", result.content);
     },
   };
+  const panel = recoveryPanel(customer, recovery, local);
+  panel.hidden = !local.recoveryOpen;
+  const toggleRecovery = (event) => {
+    const open = panel.hidden;
+    panel.hidden = !open;
+    event.currentTarget.setAttribute("aria-expanded", String(open));
+    if (open) {
+      recoveryOpen.add(customerId);
+      panel.querySelector("h2").focus();
+    } else recoveryOpen.delete(customerId);
+  };
   const title = h("h1", {}, fullName(customer));
+  const panels = {
+    info: tabPanel(
+      "info",
+      h(
+        "div",
+        { class: "customer-grid" },
+        infoSection(customer, local),
+        portalSection(customer, local),
+        accountsSection(customer, local),
+        section("payments", t("payments.title"), payments.items.length ? paymentsTable(payments.items) : h("p", {}, t("payments.none"))),
+      ),
+    ),
+    activity: tabPanel("activity", activity),
+  };
   ctx.main.replaceChildren(
     back,
-    title,
+    h("div", { class: "customer-head" }, title, statusBadge(customer.portal.status)),
+    toolbar(customer, recovery, local, toggleRecovery),
     h("div", { id: "customer-notice", class: "notice-slot" }),
-    h(
-      "div",
-      { class: "customer-grid" },
-      infoSection(customer, local),
-      portalSection(customer, local),
-      accountsSection(customer, local),
-      recoverySection(customer, recovery, local),
-      section("payments", t("payments.title"), payments.items.length ? paymentsTable(payments.items) : h("p", {}, t("payments.none"))),
-      activity,
-    ),
+    panel,
+    tabs(customerId, TABS.includes(tab) ? tab : "info", panels),
+    panels.info,
+    panels.activity,
   );
   return title;
 }
-

@@ -61,13 +61,29 @@ export function number(value) {
   return new Intl.NumberFormat(current).format(value);
 }
 
+/** A value the API sent that this browser cannot show (a date out of range, an unknown currency) reads as
+ * "Unknown" rather than breaking the page. */
+function shown(format) {
+  try {
+    return format();
+  } catch {
+    return t("common.unknown");
+  }
+}
+
+function moment(iso) {
+  const value = new Date(iso);
+  if (Number.isNaN(value.getTime())) throw new RangeError(`not a time: ${iso}`);
+  return value;
+}
+
 export function money(amount, currency) {
-  return new Intl.NumberFormat(current, { style: "currency", currency }).format(amount);
+  return shown(() => new Intl.NumberFormat(current, { style: "currency", currency }).format(amount));
 }
 
 export function dateTime(iso) {
   if (!iso) return "";
-  return new Intl.DateTimeFormat(current, { dateStyle: "medium", timeStyle: "short" }).format(new Date(iso));
+  return shown(() => new Intl.DateTimeFormat(current, { dateStyle: "medium", timeStyle: "short" }).format(moment(iso)));
 }
 
 /** A day: `2027-01-15` is that calendar day wherever the browser is; a full time is shown in local time. */
@@ -75,5 +91,5 @@ export function date(iso) {
   if (!iso) return "";
   const dayOnly = /^\d{4}-\d{2}-\d{2}$/.test(iso);
   const options = dayOnly ? { dateStyle: "medium", timeZone: "UTC" } : { dateStyle: "medium" };
-  return new Intl.DateTimeFormat(current, options).format(new Date(dayOnly ? `${iso}T00:00:00Z` : iso));
+  return shown(() => new Intl.DateTimeFormat(current, options).format(moment(dayOnly ? `${iso}T00:00:00Z` : iso)));
 }

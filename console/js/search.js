@@ -2,7 +2,7 @@
 import { api, ApiError } from "./api.js";
 import { h, field } from "./dom.js";
 import { t, tn, label, dateTime } from "./i18n.js";
-import { statusBadge, errorText } from "./ui.js";
+import { statusBadge, errorText, rememberSearch } from "./ui.js";
 
 export const STATUSES = ["enrolled", "unenrolled", "locked", "permanent_lock", "hidden"];
 const DEFAULT_STATUSES = STATUSES.filter((status) => status !== "hidden");
@@ -151,8 +151,10 @@ async function results(query, ctx) {
 export async function renderSearch(query, ctx) {
   await loadDistricts();
   const title = h("h1", {}, t("search.title"));
-  ctx.main.replaceChildren(title, searchForm(query, ctx));
+  const add = h("p", { class: "add-customer" }, ctx.link({ new: "customer" }, t("search.add_customer")));
+  ctx.main.replaceChildren(title, add, searchForm(query, ctx));
   if (!query.q) return title;
+  rememberSearch({ q: query.q, district: query.district, status: query.status, cursor: query.cursor });
   const section = await results(query, ctx);
   ctx.main.append(section);
   return section.querySelector("h2");

@@ -19,6 +19,7 @@ from csr.models.groups import (
     AssignEmployeesRequest,
     AvailableClientList,
     CreateGroupRequest,
+    EmployeeList,
     GroupAccepted,
     GroupList,
     GroupView,
@@ -42,6 +43,7 @@ def accepted(model: type[BaseModel]) -> OpenAPIResponse:
     return {"description": "Accepted: a pending process request", "content": {"application/json": {"model": model}}}
 
 
+ConfirmationWord = Annotated[str, StringConstraints(max_length=32)]
 SearchText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
 
@@ -80,9 +82,15 @@ def handle_list_available_clients(
 
 
 @app.get("/groups/<group_id>")
-def handle_get_group(group_id: GroupId) -> GroupView:
-    """Read a group with its clients and assigned employees."""
-    return groups.get_group(app.caller(), group_id)
+def handle_get_group(
+    group_id: GroupId,
+    clients_q: Annotated[SearchText | None, Query()] = None,
+    clients_limit: Annotated[Limit | None, Query()] = None,
+    clients_cursor: Annotated[Cursor | None, Query()] = None,
+) -> GroupView:
+    """Read a group with its clients (all, or with `clients_limit` a page of them) and assigned employees."""
+    page = groups.ClientsPage(q=clients_q or "", limit=clients_limit, cursor=clients_cursor)
+    return groups.get_group(app.caller(), group_id, page)
 
 
 @app.patch("/groups/<group_id>", status_code=202, responses={202: accepted(RequestAccepted)})
@@ -107,17 +115,19 @@ def handle_update_group(
 @errors({422: ["confirmation_required"]})
 def handle_delete_group(
     group_id: GroupId,
-    confirmation: Annotated[str | None, Query(max_length=32)] = None,
+    confirmation: Annotated[list[ConfirmationWord] | None, Query()] = None,
     idempotency_key: IdempotencyKey = None,
 ) -> RequestAccepted:
     """Delete a group, its clients becoming available again (done by a process request)."""
     caller = app.caller()
+    # Read as a list so that a repeated `confirmation` is seen: it is a wrong word (API.md), whatever its values.
+    given = confirmation[0] if confirmation and len(confirmation) == 1 else confirmation
     result = run_idempotent(
         caller,
         idempotency_key,
         "delete_group",
-        {"group_id": group_id, "confirmation": confirmation},
-        lambda: groups.delete_group(caller, group_id, confirmation),
+        {"group_id": group_id, "confirmation": given},
+        lambda: groups.delete_group(caller, group_id, given),
         app.lambda_context,
     )
     return RequestAccepted.model_validate(result)
@@ -139,6 +149,16 @@ def handle_assign_employees(
         app.lambda_context,
     )
     return RequestAccepted.model_validate(result)
+
+
+@app.get("/employees")
+def handle_list_employees(
+    q: Annotated[SearchText | None, Query()] = None,
+    limit: Annotated[Limit, Query()] = 20,
+    cursor: Annotated[Cursor | None, Query()] = None,
+) -> EmployeeList:
+    """List the provider's employees with their roles and groups, for the assignment screen."""
+    return groups.list_employees(app.caller(), q, limit, cursor)
 
 
 @app.get("/process-requests")

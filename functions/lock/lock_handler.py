@@ -14,7 +14,7 @@ from csr.models.access import DeactivateRequest, DeactivateResponse, LockRequest
 from csr.models.common import CustomerId
 from csr.observability import logger, metrics, tracer
 from csr.rules.portal import Transition, refusal_codes
-from csr.services import access
+from csr.services import deactivation, portal_status
 
 app = ConsoleResolver(roles=CSR_ROLES)
 
@@ -23,30 +23,30 @@ app = ConsoleResolver(roles=CSR_ROLES)
 @errors({409: [*refusal_codes(Transition.LOCK), "concurrent_change"]})
 def handle_lock_customer(customer_id: CustomerId, body: LockRequest) -> PortalStatusResponse:
     """Lock a customer's portal access."""
-    return access.lock(app.caller(), customer_id, body)
+    return portal_status.lock(app.caller(), customer_id, body)
 
 
 @app.post("/customers/<customer_id>/unlock")
 @errors({409: [*refusal_codes(Transition.UNLOCK), "concurrent_change"]})
 def handle_unlock_customer(customer_id: CustomerId) -> PortalStatusResponse:
     """Unlock or reactivate a customer's portal access."""
-    return access.unlock(app.caller(), customer_id)
+    return portal_status.unlock(app.caller(), customer_id)
 
 
 @app.post("/customers/<customer_id>/deactivate")
-# Never 422 `change_too_large`: a part is at most 86 items (README, Limits worth knowing).
+# Never 422 `change_too_large`: a part is at most 88 items (services.deactivation).
 @errors({409: [*refusal_codes(Transition.DEACTIVATE), "payments_pending", "concurrent_change"]})
 def handle_deactivate_customer(customer_id: CustomerId, body: DeactivateRequest) -> DeactivateResponse:
     """Deactivate a customer's portal account."""
     # Parts are written while the invocation has time for another; then 503, and a retry goes on.
-    return access.deactivate(app.caller(), customer_id, body, app.lambda_context.get_remaining_time_in_millis)
+    return deactivation.deactivate(app.caller(), customer_id, body, app.lambda_context.get_remaining_time_in_millis)
 
 
 @app.post("/customers/<customer_id>/hide")
 @errors({409: [*refusal_codes(Transition.HIDE), "concurrent_change"]})
 def handle_hide_customer(customer_id: CustomerId) -> PortalStatusResponse:
     """Hide a customer's portal account from default search (supervisors only)."""
-    return access.hide(app.caller(), customer_id)
+    return portal_status.hide(app.caller(), customer_id)
 
 
 @csr.init_phase.end

@@ -16,7 +16,7 @@ from csr.models.common import SessionToken
 from csr.models.customers import ImpersonationSession
 from csr.models.recovery import PasswordResetRequest, RecoveryRequest
 from csr.observability import logger, metrics, tracer
-from csr.services import access, customers, redemption
+from csr.services import customers, portal_login, redemption
 
 app = ConsoleResolver(roles={Role.PORTAL})
 
@@ -25,7 +25,7 @@ app = ConsoleResolver(roles={Role.PORTAL})
 @errors({401: ["invalid_credentials"], 409: ["concurrent_change"], 423: ["account_locked"]})
 def handle_log_in(body: LoginRequest) -> LoginResponse:
     """Log a customer in to the portal with email and password."""
-    return access.log_in(app.caller(), body)
+    return portal_login.log_in(app.caller(), body)
 
 
 @app.post("/portal/password-reset", status_code=204)

@@ -26,6 +26,12 @@ def api_customer(console: Console, customer: dict[str, Any], token: str) -> dict
     return found
 
 
+def open_recovery(console: Console) -> None:
+    """Account Recovery (the reset link and the recovery code), opened from its button if it is closed."""
+    if not console.find("#recovery-panel").is_displayed():
+        console.find("button[data-action=recovery]").click()
+
+
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_csr_locks_with_reason_and_unlocks_and_has_no_hide(
     console: Console, make_customer: MakeCustomer, csr_token: str, lang: str
@@ -78,8 +84,9 @@ def test_csr_deactivates_past_payments_warning(
     console.sign_in(lang)
     console.open_customer(customer)
     assert len(console.all(".payments tbody tr")) == 2
-    # When the CSR deactivates (Yes)
+    # When the CSR deactivates (Yes), told what the permanent lock voids
     console.act("deactivate")
+    assert console.text("deactivate.voids") in console.find("dialog[open]").text
     console.answer_yes()
     # Then the warning lists both payments, and Yes needs the acknowledgement ticked
     warning = console.wait_text("dialog[open]", console.text("deactivate.payments_title"))
@@ -106,6 +113,7 @@ def test_csr_sends_reset_link_found_in_outbox(console: Console, make_customer: M
     console.sign_in(lang)
     console.open_customer(customer)
     # When the CSR sends a reset link
+    open_recovery(console)
     console.find("button[data-action='reset_link']").click()
     # Then the masked address, and the 24-hour reminder to read out
     notice = console.notice(console.text("reset.reminder"))
@@ -128,6 +136,7 @@ def test_reset_link_email_in_customers_language(
     console.sign_in(lang)
     console.open_customer(customer)
     assert console.text(f"language.{customer_language}") in console.find(".info dl").text
+    open_recovery(console)
     console.find("button[data-action='reset_link']").click()
     console.notice(console.text("reset.reminder"))
     mail = console.server.call("GET", "/_local/outbox").json()["items"][0]
@@ -135,6 +144,7 @@ def test_reset_link_email_in_customers_language(
     # The same email to an English-speaking customer has another subject
     console.find(".back a").click()
     console.open_customer(english)
+    open_recovery(console)
     console.find("button[data-action='reset_link']").click()
     console.notice(console.text("reset.reminder"))
     english_mail = console.server.call("GET", "/_local/outbox").json()["items"][0]
@@ -164,6 +174,7 @@ def test_csr_generates_and_revokes_recovery_code(
     console.sign_in(lang)
     console.open_customer(customer)
     # When the CSR generates a code
+    open_recovery(console)
     console.find("button[data-action='generate_code']").click()
     # Then it is shown once, in groups to read aloud, with the instructions a click away
     console.notice(console.text("code.shown_once"))

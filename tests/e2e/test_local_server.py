@@ -250,3 +250,38 @@ def test_docs_page_serves_swagger_ui_offline(server: LocalServer) -> None:
     assert bundle.status_code == 200
     assert bundle.headers["Content-Type"] == "application/javascript"
     assert server.call("GET", "/_local/docs/index.j2").status_code == 404  # only the assets the page uses
+
+
+def test_a_machine_token_registers_its_client_and_reaches_its_routes_only(server: LocalServer) -> None:
+    body = {"client_id": "e2eportal1", "scope": "csr-api/portal", "tenant_id": "utility-b"}
+    response = server.call("POST", "/_local/token", json=body)
+    assert response.status_code == 200, response.text
+    token = response.json()["token"]
+    assert jwt.decode(token, server.jwt_secret, algorithms=["HS256"])["token_use"] == "access"
+    assert server.call("GET", "/portal/impersonation/abcdefghijklmnopqrstuv", token=token).status_code == 404
+    refused = server.call("GET", f"/customers/{server.customer_id}", token=token)
+    assert (refused.status_code, refused.json()["error"]["code"]) == (403, "forbidden")
+    feed = server.call("PUT", "/integration/payments/PAY-1", token=token, json={})
+    assert (feed.status_code, feed.json()["error"]["code"]) == (403, "forbidden")
+
+
+def test_an_access_token_of_an_unregistered_client_is_403(server: LocalServer) -> None:
+    now = int(time.time())
+    claims = {"sub": "nobody1", "client_id": "nobody1", "scope": "csr-api/portal", "token_use": "access"}
+    token = jwt.encode({**claims, "iat": now, "exp": now + 60}, server.jwt_secret, algorithm="HS256")
+    refused = server.call("POST", "/portal/login", token=token, json={"email": "a@example.com", "password": "x"})
+    assert (refused.status_code, refused.json()["error"]["code"]) == (403, "forbidden")
+
+
+@pytest.mark.parametrize(
+    ("body", "fields"),
+    [
+        ({"client_id": "with-hyphen", "scope": "csr-api/portal", "tenant_id": "utility-a"}, {"client_id"}),
+        ({"client_id": "abc", "scope": "csr-api/csr", "tenant_id": "utility-a"}, {"scope"}),
+        ({"client_id": "abc", "scope": "csr-api/portal", "groups": ["csr"], "tenant_id": "utility-a"}, {"groups"}),
+    ],
+)
+def test_token_route_refuses_a_bad_machine_body(server: LocalServer, body: dict[str, object], fields: set[str]) -> None:
+    response = server.call("POST", "/_local/token", json=body)
+    assert response.status_code == 422
+    assert {field["field"] for field in response.json()["error"]["details"]["fields"]} == fields

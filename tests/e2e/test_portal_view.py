@@ -1,5 +1,6 @@
 """Locally, reset links and impersonation URLs point at the local server's own address and port, and an
-impersonation URL opens a read-only page: whose portal, viewed by whom, until when."""
+impersonation URL opens the read-only portal view: the customer's portal in their language, under a
+banner naming the CSR and the end of the session."""
 
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ pytestmark = pytest.mark.e2e
 def test_impersonation_url_opens_a_read_only_page_on_this_server(server: LocalServer) -> None:
     # Given a customer and a CSR who starts an impersonation
     token = server.token(["csr"], sub="e2e-viewer")
-    created = server.call("POST", "/customers", token=token, json=new_customer_body(7101, first_name="Zoë")).json()
+    body = new_customer_body(7101, first_name="Zoë", language="es")
+    created = server.call("POST", "/customers", token=token, json=body).json()
     started = server.call("POST", f"/customers/{created['customer_id']}/impersonation", token=token)
     assert started.status_code == 201, started.text
     portal_url = started.json()["portal_url"]
@@ -32,19 +34,22 @@ def test_impersonation_url_opens_a_read_only_page_on_this_server(server: LocalSe
     assert page.status_code == 200
     assert page.headers["Content-Type"].startswith("text/html")
     assert page.headers["Cache-Control"] == "no-store"
-    assert "Zoë Tremblay" in page.text
-    assert created["customer_id"] in page.text
-    assert "e2e-viewer@staff.example.com" in page.text
-    assert started.json()["expires_at"] in page.text
-    assert "Read-only view." in page.text
+    assert "<html lang='es'>" in page.text
+    assert "Portal del cliente de Zoë Tremblay" in page.text
+    assert "Vista de solo lectura abierta por e2e-viewer@staff.example.com" in page.text
+    assert body["accounts"][0]["account_number"] in page.text
+    assert "<form" not in page.text
+    assert "<button" not in page.text
 
 
 @pytest.mark.parametrize("query", ["?session=not-a-session", "", "?session=%3Cscript%3E"])
 def test_an_unknown_session_gets_a_404_page(server: LocalServer, query: str) -> None:
     page = requests.get(f"{server.url}/portal/impersonate{query}", timeout=60)
     assert page.status_code == 404
-    assert "Impersonation session not found" in page.text
+    assert "The portal view has ended" in page.text
     assert "<script>" not in page.text
+    spanish = requests.get(f"{server.url}/portal/impersonate{query}", headers={"Accept-Language": "es"}, timeout=60)
+    assert "La vista del portal ha terminado" in spanish.text
 
 
 def test_reset_link_points_at_this_server_in_the_customer_language(server: LocalServer) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from csr.data import machine_clients
 from infra.apigw import invoke
 from infra.local_aws import LocalAws
 from infra.schedules import scheduled_event, schedules
@@ -119,8 +120,12 @@ def test_sample_has_api_gateway_shape(path: Path) -> None:
 def test_sample_reaches_its_handler(aws: LocalAws, path: Path) -> None:
     event = _load(path)
     route = next(r for r in api_routes() if (r.method, r.path) == (event["httpMethod"], event["resource"]))
+    claims = event["requestContext"]["authorizer"]["claims"]
+    if claims["token_use"] == "access":  # a machine's sample: its app client registered, as docs/deploy.md says
+        machine_clients.register(claims["client_id"], "utility-a", claims["scope"].removeprefix("csr-api/"))
     response = invoke(route.function, event)
     assert response["statusCode"] < 500, response
+    assert response["statusCode"] != 403, response  # every sample's caller may call its route
     assert response["headers"]["X-Request-Id"] == event["requestContext"]["requestId"]
     if response["statusCode"] >= 400:
         # An unknown id in a sample: the route's own answer, not a routing or validation failure.

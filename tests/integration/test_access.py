@@ -17,7 +17,7 @@ from csr.errors import ConflictError
 from csr.models.access import CsrLockReason, LockRequest, PortalStatusResponse
 from csr.models.customers import LockReason, PortalStatus
 from csr.rules.portal import Transition
-from csr.services import access, customer_changes
+from csr.services import customer_changes, portal_status
 from tests.support.api import Api
 from tests.support.customers import (
     SUPERVISOR_GROUPS,
@@ -214,7 +214,7 @@ def test_unknown_or_malformed_customer_id_is_404(supervisor: Api, route: Transit
 def test_non_csr_roles_get_403_and_change_nothing(api: Api, csr: Api, groups: list[str], route: Transition) -> None:
     customer_id = customer_in(csr, PortalStatus.LOCKED)
     before = all_items()
-    status, answer = post(api.as_(groups=groups), customer_id, route, BODIES[route])
+    status, answer = post(api.as_roles(groups), customer_id, route, BODIES[route])
     assert status == 403, answer
     assert answer["error"]["code"] == "forbidden"
     assert all_items() == before
@@ -231,7 +231,7 @@ def add_payment(api: Api, payment_id: str, account_number: str, status: str, day
         "status": status,
         "scheduled_for": f"2026-12-{day:02d}",
     }
-    code, answer, _ = api.as_(groups=["integration"]).call("PUT", f"/integration/payments/{payment_id}", feed)
+    code, answer, _ = api.machine("integration").call("PUT", f"/integration/payments/{payment_id}", feed)
     assert code == 200, answer
 
 
@@ -309,7 +309,7 @@ def test_a_stale_change_fails_with_409_concurrent_change_and_writes_nothing(
     customer_id = customer_in(csr, PortalStatus.ENROLLED)
     stale = customer_store.load(TENANT, customer_id)
     assert csr.call("PATCH", f"/customers/{customer_id}", {"first_name": "Jeanne"})[0] == 200
-    monkeypatch.setattr(access, "load_customer", lambda caller, cid: stale)
+    monkeypatch.setattr(portal_status, "load_customer", lambda caller, cid: stale)
     monkeypatch.setattr(customer_changes, "WRITE_ATTEMPTS", 3)
     before = all_items()
     # When a CSR locks
@@ -331,10 +331,10 @@ def test_lock_and_unlock_racing_leave_status_matching_the_last_entry(csr: Api) -
     start = threading.Barrier(2)
 
     def lock() -> PortalStatusResponse:
-        return access.lock(caller, customer_id, LockRequest(reason=CsrLockReason.MISUSE))
+        return portal_status.lock(caller, customer_id, LockRequest(reason=CsrLockReason.MISUSE))
 
     def unlock() -> PortalStatusResponse:
-        return access.unlock(caller, customer_id)
+        return portal_status.unlock(caller, customer_id)
 
     def run(change: Callable[[], PortalStatusResponse]) -> None:
         start.wait()

@@ -11,7 +11,7 @@ from csr import clock
 from csr.data import activity, keys
 from csr.data.dynamo import Transaction
 from csr.errors import ConflictError
-from csr.models.activity import ActivityEntry, ActivityType, Actor
+from csr.models.activity import ActivityRecord, ActivityType, Actor
 from csr.observability import metrics
 from infra.local_aws import LocalAws
 from tests.support.tables import activity_of
@@ -24,8 +24,8 @@ def metric_set(aws: LocalAws) -> Iterator[dict[str, Any]]:
     metrics.clear_metrics()
 
 
-def entries(*kinds: ActivityType) -> list[ActivityEntry]:
-    return [ActivityEntry(at=clock.iso(clock.now()), type=kind, actor=Actor.system(), summary="x") for kind in kinds]
+def entries(*kinds: ActivityType) -> list[ActivityRecord]:
+    return [ActivityRecord(at=clock.iso(clock.now()), type=kind, actor=Actor.system()) for kind in kinds]
 
 
 def test_committed_entries_become_metrics(metric_set: dict[str, Any]) -> None:

@@ -35,7 +35,7 @@ def test_a_lone_surrogate_is_422_not_500(csr: Api, raw: str) -> None:
     ],
 )
 def test_portal_bodies_with_lone_surrogates_are_refused(api: Api, raw: str) -> None:
-    portal = api.as_(groups=["portal"])
+    portal = api.machine("portal")
     status, error, _ = portal.call("POST", "/portal/password-reset", raw_body=raw)
     assert status == 422, error
     assert "\ud800" not in json.dumps(error)
@@ -148,7 +148,7 @@ def feed(api: Api, **changes: object) -> tuple[int, dict[str, Any]]:
         "scheduled_for": "2026-12-01",
         **changes,
     }
-    status, answer, _ = api.as_(groups=["integration"]).call("PUT", "/integration/payments/PAY-1", body)
+    status, answer, _ = api.machine("integration").call("PUT", "/integration/payments/PAY-1", body)
     return status, answer
 
 
@@ -190,7 +190,7 @@ def test_money_is_read_as_the_decimal_it_spells(api: Api, csr: Api, amount: str,
         '{"account_number": "ACC-000001", "amount": ' + amount + ', "currency": "CAD", "status": "scheduled", '
         '"scheduled_for": "2026-12-01"}'
     )
-    status, answer, _ = api.as_(groups=["integration"]).call("PUT", "/integration/payments/PAY-1", raw_body=body)
+    status, answer, _ = api.machine("integration").call("PUT", "/integration/payments/PAY-1", raw_body=body)
     if accepted is None:
         assert (status, answer["error"]["code"]) == (422, "validation_error"), answer
         assert all_items() == before
@@ -202,7 +202,7 @@ def test_money_is_read_as_the_decimal_it_spells(api: Api, csr: Api, amount: str,
 
 def test_payment_times_are_stored_in_utc_and_sorted_soonest_first(api: Api, csr: Api) -> None:
     cid = create_customer(csr)["customer_id"]
-    integration = api.as_(groups=["integration"])
+    integration = api.machine("integration")
     for payment_id, when in [("PAY-A", "2026-12-01T10:00:00+05:00"), ("PAY-B", "2026-12-01T06:00:00Z")]:
         body = {
             "account_number": "ACC-000001",

@@ -131,7 +131,7 @@ def test_a_membership_in_a_deleted_group_is_named(items: Items) -> None:
 
 
 def test_a_client_missing_from_its_index_is_named(items: Items) -> None:
-    entry = first(items, lambda i: i["pk"].endswith("#CLIENTIDX"))
+    entry = first(items, lambda i: i["pk"].endswith("#AVAILABLE"))
     del items[key_of(entry)]
     assert named(broken(items), "client_index_matches_profiles", key_of(entry))
 

@@ -16,7 +16,7 @@ from csr.data import deactivations, dynamo, expiry, payments
 from csr.data import process_requests as request_store
 from csr.data.dynamo import Transaction
 from csr.models.customers import PaymentStatus
-from csr.services import cleanup
+from csr.services import cleanup, group_worker
 from infra.schedules import run_once, schedule_of
 from infra.sqs_delivery import CountdownContext, SqsDelivery, queue_url
 from tests.support.api import Api
@@ -276,7 +276,7 @@ def test_a_stuck_request_that_had_added_clients_takes_them_out_when_it_fails(api
         assert delivery.deliver_once() == 1
     counter.close()
     assert drop_queued_messages() == 1  # its follow-up message is lost
-    assert request_of(api, request_id)["items_done"] == 98
+    assert request_of(api, request_id)["items_done"] == group_worker.CLIENT_CHUNK
     clock.advance(16 * 60)
     assert run() == NOTHING  # it made progress since it was created
     for _ in range(cleanup.MAX_REQUEUES):

@@ -109,12 +109,18 @@ def csr(tenant: str) -> Api:
     return Api(None).as_(groups=["csr", "csr_supervisor"], tenant_id=tenant, sub="csr-1")
 
 
+@cache
+def _machine(role: str, tenant: str, run: int) -> Api:
+    """A machine caller, its app client registered once per run (each run has a table of its own)."""
+    return Api(None).machine(role, tenant_id=tenant)
+
+
 def portal(tenant: str) -> Api:
-    return Api(None).as_(groups=["portal"], tenant_id=tenant, sub="portal-backend")
+    return _machine("portal", tenant, COUNTS["runs"])
 
 
 def feed(tenant: str) -> Api:
-    return Api(None).as_(groups=["integration"], tenant_id=tenant, sub="feed")
+    return _machine("integration", tenant, COUNTS["runs"])
 
 
 def bam(tenant: str) -> Api:

@@ -51,7 +51,7 @@ def test_a_role_that_may_not_call_a_route_gets_403(api: Api, method: str, path: 
     allowed = _allowed_roles(method, path)
     outsider = sorted(set(Role) - allowed)[0]
     concrete = re.sub(r"\{\w+\}", "abcdefghijklmnopqrstuv", path)
-    status, error, _ = api.as_(groups=[outsider]).call(method, concrete, {})
+    status, error, _ = api.as_roles([outsider]).call(method, concrete, {})
     assert (status, error["error"]["code"]) == (403, "forbidden")
 
 

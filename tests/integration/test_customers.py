@@ -208,7 +208,7 @@ def test_add_account_and_its_conflict(csr: Api) -> None:
 def feed(
     api: Api, payment_id: str, account: str, status: str, when: str, tenant: str = TENANT
 ) -> tuple[int, Any, dict[str, str]]:
-    integration = api.as_(groups=["integration"], tenant_id=tenant, sub="billing")
+    integration = api.machine("integration", tenant_id=tenant)
     return integration.call(
         "PUT",
         f"/integration/payments/{payment_id}",
@@ -261,12 +261,12 @@ def test_impersonation_is_short_lived_hashed_and_audited(api: Api, csr: Api) -> 
     assert token in session["portal_url"]
     assert token not in json.dumps(all_items(), default=str)
     assert activity_of(TENANT, cid)[-1]["type"] == "impersonation_started"
-    portal = api.as_(groups=["portal"], sub="portal-app")
+    portal = api.machine("portal")
     status, checked, _ = portal.call("GET", f"/portal/impersonation/{token}")
     assert status == 200
     assert checked["customer_id"] == cid
     assert checked["csr"] == {"id": "csr-1", "email": "csr-1@staff.example.com"}
-    assert api.as_(groups=["portal"], tenant_id="utility-b").call("GET", f"/portal/impersonation/{token}")[0] == 404
+    assert api.machine("portal", tenant_id="utility-b").call("GET", f"/portal/impersonation/{token}")[0] == 404
     clock.advance(15 * 60 + 1)
     assert portal.call("GET", f"/portal/impersonation/{token}")[0] == 404
 

@@ -19,7 +19,7 @@ from csr.data import customers as customer_store
 from csr.data import deactivations, dynamo, keys, payments
 from csr.data.dynamo import MAX_TRANSACTION_ITEMS, Transaction
 from csr.models.customers import PaymentStatus, PortalStatus
-from csr.services import access
+from csr.services import deactivation
 from infra import apigw, template
 from infra.schedules import run_once, schedule_of
 from tests.support.api import Api
@@ -50,7 +50,7 @@ def assert_fully_deactivated(customer_id: str, open_ids: list[str], answer: dict
     assert deactivations.interrupted_deactivations(clock.now() + timedelta(days=1)) == []
 
 
-@pytest.mark.parametrize("count", [access.CANCELLATIONS_PER_PART, 150, 1000])
+@pytest.mark.parametrize("count", [deactivation.CANCELLATIONS_PER_PART, 150, 1000])
 def test_every_open_payment_is_cancelled_in_parts_that_each_fit_a_transaction(csr: Api, count: int) -> None:
     customer_id, open_ids = customer_with_payments(csr, count)
     status, answer, _ = csr.call("POST", f"/customers/{customer_id}/deactivate", ACK)
@@ -84,6 +84,24 @@ def test_each_part_stays_within_the_transaction_limit(csr: Api) -> None:
     assert_fully_deactivated(customer_id, open_ids, answer)
 
 
+def test_the_first_part_logs_the_voided_link_and_code_within_the_limit(csr: Api) -> None:
+    # Given a customer with 150 open payments, a live reset link and a live recovery code
+    customer_id, open_ids = customer_with_payments(csr, 150)
+    assert csr.call("POST", f"/customers/{customer_id}/password-reset-link")[0] == 202
+    assert csr.call("POST", f"/customers/{customer_id}/recovery-code")[0] == 201
+    # When it is deactivated
+    with injected(watching("dynamodb", "TransactWriteItems")) as recorded:
+        status, answer, _ = csr.call("POST", f"/customers/{customer_id}/deactivate", ACK)
+    # Then the first part holds the two voiding entries too, and no part passes the limit
+    assert status == 200, answer
+    sizes = transaction_sizes(recorded)
+    assert sizes[0] == 2 * deactivation.CANCELLATIONS_PER_PART + 8, sizes
+    assert max(sizes) <= MAX_TRANSACTION_ITEMS
+    voided = [e["type"] for e in activity(customer_id) if e["details"].get("voided_by") == "account_deactivated"]
+    assert sorted(voided) == ["password_reset_link_revoked", "recovery_code_revoked"]
+    assert_fully_deactivated(customer_id, open_ids, answer)
+
+
 def test_a_small_deactivation_is_one_transaction_with_no_marker(csr: Api) -> None:
     customer_id, open_ids = customer_with_payments(csr, 5)
     with injected(watching("dynamodb", "TransactWriteItems")) as recorded:
@@ -102,7 +120,7 @@ def test_a_deactivation_cut_short_is_finished_by_the_next_attempt(csr: Api, part
     # Half done, and findable: the status changed, some payments still open, the marker listed
     assert portal_of(customer_id).status is PortalStatus.PERMANENT_LOCK
     still_open = payments.payments(TENANT, customer_id, frozenset({PaymentStatus.SCHEDULED, PaymentStatus.PENDING}))
-    assert len(still_open) == 150 - access.CANCELLATIONS_PER_PART * parts_written
+    assert len(still_open) == 150 - deactivation.CANCELLATIONS_PER_PART * parts_written
     found = deactivations.interrupted_deactivations(clock.now() + timedelta(seconds=1))
     assert [(d.tenant_id, d.customer_id) for d in found] == [(TENANT, customer_id)]
     # The CSR's retry finishes it (200, not 409 already_deactivated) and lists every payment it cancelled
@@ -121,13 +139,13 @@ def test_a_deactivation_cut_short_is_finished_by_the_cleanup_jobs_call(csr: Api)
     # A deactivation started just now is not yet "interrupted" for a job that waits a grace period
     assert deactivations.interrupted_deactivations(clock.now() - timedelta(minutes=15)) == []
     (found,) = deactivations.interrupted_deactivations(clock.now() + timedelta(seconds=1))
-    cancelled = access.finish_deactivation(found.tenant_id, found.customer_id)
+    cancelled = deactivation.finish_deactivation(found.tenant_id, found.customer_id)
     assert_fully_deactivated(
         customer_id,
         open_ids,
         {"portal_status": "permanent_lock", "cancelled_payments": [p.model_dump(mode="json") for p in cancelled]},
     )
-    assert access.finish_deactivation(TENANT, customer_id) == []
+    assert deactivation.finish_deactivation(TENANT, customer_id) == []
 
 
 def test_billing_moving_a_payment_on_between_parts_is_not_cancelled(csr: Api) -> None:
@@ -168,7 +186,9 @@ class TimeForParts(apigw.LambdaContext):
     written: DynamoDbCount = field(default_factory=DynamoDbCount)
 
     def get_remaining_time_in_millis(self) -> int:
-        return 60_000 if self.written.by_operation["TransactWriteItems"] < self.parts else access.PART_MARGIN_MS - 1
+        return (
+            60_000 if self.written.by_operation["TransactWriteItems"] < self.parts else deactivation.PART_MARGIN_MS - 1
+        )
 
 
 @contextmanager
@@ -195,7 +215,7 @@ def test_a_deactivation_out_of_time_stops_between_parts_and_is_finished_later(
     # the marker listing them and findable by the cleanup job
     assert portal_of(customer_id).status is PortalStatus.PERMANENT_LOCK
     cancelled = [p.payment_id for p in payments.payments(TENANT, customer_id) if p.status is PaymentStatus.CANCELLED]
-    assert len(cancelled) == 3 * access.CANCELLATIONS_PER_PART
+    assert len(cancelled) == 3 * deactivation.CANCELLATIONS_PER_PART
     entries = [e for e in activity(customer_id) if e["type"] == "payment_cancelled"]
     assert Counter(e["details"]["payment_id"] for e in entries) == Counter(cancelled)
     found = customer_store.load(TENANT, customer_id)
@@ -240,7 +260,7 @@ def before_transaction(number: int, writer: str, action: Callable[[], object]) -
 def test_a_part_that_billing_overtook_reads_again_and_leaves_that_payment_alone(csr: Api) -> None:
     customer_id, open_ids = customer_with_payments(csr, 150)
     by_date = payments.payments(TENANT, customer_id, frozenset({PaymentStatus.SCHEDULED, PaymentStatus.PENDING}))
-    moved = by_date[2 * access.CANCELLATIONS_PER_PART + 5]  # in the third part, read before it was moved
+    moved = by_date[2 * deactivation.CANCELLATIONS_PER_PART + 5]  # in the third part, read before it was moved
 
     def billing_completes_it() -> None:
         tx = Transaction()
@@ -263,7 +283,7 @@ def test_a_part_that_billing_overtook_reads_again_and_leaves_that_payment_alone(
 
 def test_a_deactivation_finished_meanwhile_by_another_run_is_written_once(csr: Api) -> None:
     customer_id, open_ids = customer_with_payments(csr, 150)
-    with before_transaction(3, "CleanupFunction", lambda: access.finish_deactivation(TENANT, customer_id)):
+    with before_transaction(3, "CleanupFunction", lambda: deactivation.finish_deactivation(TENANT, customer_id)):
         status, answer, _ = csr.call("POST", f"/customers/{customer_id}/deactivate", ACK)
     assert status == 200, answer
     assert {p["payment_id"] for p in answer["cancelled_payments"]} <= set(open_ids)

@@ -48,7 +48,7 @@ def test_districts_of_another_tenant_are_not_listed(csr: Api) -> None:
 
 
 def test_only_csr_roles_list_districts(csr: Api) -> None:
-    portal = Api(None).as_(groups=["portal"])
+    portal = Api(None).machine("portal")
     assert error_code(portal.call("GET", "/districts")) == (403, "forbidden")
     supervisor = Api(None).as_(groups=["csr_supervisor"])
     assert districts(supervisor) == []

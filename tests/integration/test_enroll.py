@@ -74,6 +74,6 @@ def test_enroll_whenses_fails_is_503_and_leaves_the_customer_unenrolled(csr: Api
 
 def test_enroll_is_for_csrs_only(api: Api, csr: Api) -> None:
     customer = create_customer(csr, enroll_in_portal=False)
-    status, answer = enroll(api.as_(groups=["portal"]), customer["customer_id"])
+    status, answer = enroll(api.machine("portal"), customer["customer_id"])
     assert (status, answer["error"]["code"]) == (403, "forbidden")
     assert portal_of(customer["customer_id"]).status is PortalStatus.UNENROLLED

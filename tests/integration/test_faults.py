@@ -99,9 +99,10 @@ def test_a_fault_is_a_clean_answer(api: Api, route: tuple[str, str], fault_name:
     request = REQUESTS[route]
     service, operation, make_error, after = FAULTS[fault_name]
     items_before, emails_before = all_items(), len(outbox.messages())
+    caller = request.caller(api)
     # When the route meets the fault
     with injected(Fault(service, operation, make_error, after=after)) as fault:
-        status, answer = request.send(api, world)
+        status, answer = request.send(caller, world)
     # Then it answers its success (the fault never hit, or hit a side step it tolerates) or a clean 503
     if service == "sqs" and route in QUEUEING:
         assert status == 503, answer  # the request cannot be queued: it is not accepted
@@ -121,5 +122,5 @@ def test_a_fault_is_a_clean_answer(api: Api, route: tuple[str, str], fault_name:
         )
         assert sent <= (1 if sends_before_storing and service == "dynamodb" else 0)
         # and once the fault is gone, the same request completes
-        status, answer = request.send(api, world)
+        status, answer = request.send(caller, world)
         assert status == request.success, answer

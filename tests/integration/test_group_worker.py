@@ -67,8 +67,8 @@ def test_a_large_group_is_written_in_transactions_of_at_most_100_items(api: Api,
     calls.calls.clear()
     deliver()
     transactions = [len(params["TransactItems"]) for params in calls.of("TransactWriteItems")]
-    # three chunks of at most 98 guards (+ progress + count), then the request's end
-    assert transactions == [100, 100, 56, 2]
+    # chunks of 32 clients (a guard and two available-index entries each, + progress + count), then the end
+    assert transactions == [98] * 7 + [26 * 3 + 2, 2]
     done = request_of(api, request_id)
     assert (done["status"], done["items_done"], done["items_total"]) == ("completed", 250, 250)
     assert bam(api).call("GET", "/groups")[1]["items"][0]["client_count"] == 250
@@ -100,9 +100,10 @@ def test_deleting_a_group_writes_batches_of_at_most_25_and_retries_unprocessed_i
         events.unregister("after-call.dynamodb.BatchWriteItem", unique_id="unprocess")
     batches = [sum(len(items) for items in p["RequestItems"].values()) for p in calls.of("BatchWriteItem")]
     assert max(batches) <= 25
-    # 60 guards in 25 + 25 + 10; the first batch's 3 unprocessed items come back unprocessed once more,
-    # and are retried until written
-    assert batches == [25, 3, 3, 25, 10]
+    # per page of 25 guards: their 50 available-index entries first (25 + 25), then the 25 guards; the last
+    # page's 10 in 20 and 10. The first batch's 3 unprocessed items come back unprocessed once more, and are
+    # retried until written
+    assert batches == [25, 3, 3, 25, 25] * 1 + [25, 25, 25] + [20, 10]
     assert request_of(api, deleted["request_id"])["items_done"] == 60
     status, page, _ = bam(api).call("GET", "/groups/available-clients", query={"limit": "100"})
     assert len(page["items"]) == 60
@@ -161,10 +162,10 @@ def test_a_worker_near_its_timeout_stops_and_a_follow_up_message_goes_on(api: Ap
     delivery = SqsDelivery(visibility_timeout=0, context_factory=context)
     assert delivery.deliver_once() == 1
     stopped = request_of(api, request_id)
-    assert (stopped["status"], stopped["items_done"]) == ("pending", 98)
+    assert (stopped["status"], stopped["items_done"]) == ("pending", group_worker.CLIENT_CHUNK)
     assert messages_in("GroupQueue") == 1  # the follow-up
     delivery.drain()
-    assert len(invocations) == 3  # 98, 98, then 54 and the end
+    assert len(invocations) == -(-250 // group_worker.CLIENT_CHUNK)  # a chunk each; the last one also ends it
     done = request_of(api, request_id)
     assert (done["status"], done["items_done"]) == ("completed", 250)
     assert bam(api).call("GET", "/groups")[1]["items"][0]["client_count"] == 250

@@ -37,7 +37,7 @@ ROUTES = sorted({(r.method, r.path) for r in template.api_routes() if r.method i
 def _caller(api: Api, method: str, path: str) -> Api:
     route = next(r for r in template.api_routes() if (r.method, r.path) == (method, path))
     roles = sorted(importlib.import_module(route.function.module).app.roles)
-    return api.as_(groups=[roles[0]])
+    return api.as_roles([roles[0]])
 
 
 @pytest.mark.parametrize(("method", "path"), ROUTES)

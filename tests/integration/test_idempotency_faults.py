@@ -63,7 +63,7 @@ def test_a_fault_claiming_the_key_is_a_503_and_the_retry_runs_once(
     before = state()
     # When the store refuses the claim of the key
     with injected(store_fault("PutItem", error)) as fault:
-        status, answer = request.send(api, world, KEY)
+        status, answer = request.send(request.caller(api), world, KEY)
     # Then the answer is the contract's 503, and nothing was done
     assert fault.raised == 1
     assert (status, answer["error"]["code"]) == (503, "dependency_unavailable"), answer
@@ -71,11 +71,11 @@ def test_a_fault_claiming_the_key_is_a_503_and_the_retry_runs_once(
     assert set(answer["error"]) == {"code", "message", "details"}
     assert state() == before
     # And the retry with the same key runs once; a second retry gets its answer back and changes nothing
-    status, first = request.send(api, world, KEY)
+    status, first = request.send(request.caller(api), world, KEY)
     assert status == request.success, first
     done = state()
     assert done[0] != before[0]
-    assert request.send(api, world, KEY) == (request.success, first)
+    assert request.send(request.caller(api), world, KEY) == (request.success, first)
     assert state() == done
 
 
@@ -88,7 +88,7 @@ def test_a_fault_recording_the_answer_still_answers_it_and_applies_once(
     items_before, emails_before, _ = state()
     # When the action completes but the store fails to record its answer
     with injected(store_fault("UpdateItem", error)) as fault:
-        status, answer = request.send(api, world, KEY)
+        status, answer = request.send(request.caller(api), world, KEY)
     # Then the client gets the action's answer: the change is committed, recorded once, emailed at most once
     assert fault.raised == 1
     assert status == request.success, answer
@@ -98,6 +98,6 @@ def test_a_fault_recording_the_answer_still_answers_it_and_applies_once(
     assert emails - emails_before == (1 if route in EMAILING else 0)
     assert len(claims) == 1  # the claim stays, in progress until the invocation's time is up
     # And a retry with the same key while the claim lives is told so, and applies nothing a second time
-    status, retry = request.send(api, world, KEY)
+    status, retry = request.send(request.caller(api), world, KEY)
     assert (status, retry["error"]["code"]) == (409, "idempotency_in_progress"), retry
     assert state() == (items, emails, claims)

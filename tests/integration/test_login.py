@@ -14,7 +14,7 @@ from csr.errors import ApiError, LockedError
 from csr.models.access import LoginRequest
 from csr.models.customers import LockReason, PortalStatus
 from csr.passwords import verify_password
-from csr.services import access
+from csr.services import portal_login, portal_status
 from csr.services.customer_changes import save
 from infra import template
 from infra.apigw import invoking
@@ -37,7 +37,7 @@ WRONG = "Tr0ub4dor&3"
 
 @pytest.fixture
 def portal(api: Api) -> Api:
-    return api.as_(groups=["portal"], sub="portal-app")
+    return api.machine("portal")
 
 
 @pytest.fixture
@@ -168,13 +168,13 @@ def test_a_locked_account_never_checks_the_password_but_hashes_a_decoy(
 ) -> None:
     set_portal(customer["customer_id"], status=PortalStatus.LOCKED, lock_reason=LockReason.MISUSE)
     checked: list[str | None] = []
-    real = verify_password  # what access.verify_password is until the spy replaces it
+    real = verify_password  # what portal_login.verify_password is until the spy replaces it
 
     def spy(password: str, stored: str | None) -> bool:
         checked.append(stored)
         return real(password, stored)
 
-    monkeypatch.setattr(access, "verify_password", spy)
+    monkeypatch.setattr(portal_login, "verify_password", spy)
     for guess in (PASSWORD, WRONG):
         assert login(portal, customer["email"], guess)[0] == 423
     # one hash per attempt, as for any other login, and never against the stored hash
@@ -215,7 +215,7 @@ def test_right_password_on_a_csr_locked_account_is_423_and_leaves_it_locked(
 
 
 def test_another_tenants_portal_cannot_log_in(api: Api, customer: dict[str, Any]) -> None:
-    other = api.as_(groups=["portal"], tenant_id="utility-b")
+    other = api.machine("portal", tenant_id="utility-b")
     before = all_items()
     status, answer = login(other, customer["email"], PASSWORD)
     assert (status, answer["error"]["code"]) == (401, "invalid_credentials")
@@ -224,7 +224,7 @@ def test_another_tenants_portal_cannot_log_in(api: Api, customer: dict[str, Any]
 
 @pytest.mark.parametrize("groups", [["csr"], ["csr_supervisor"], ["integration"]])
 def test_non_portal_roles_get_403(api: Api, customer: dict[str, Any], groups: list[str]) -> None:
-    status, answer, _ = api.as_(groups=groups).call(
+    status, answer, _ = api.as_roles(groups).call(
         "POST", "/portal/login", {"email": customer["email"], "password": PASSWORD}
     )
     assert (status, answer["error"]["code"]) == (403, "forbidden")
@@ -252,7 +252,7 @@ def test_twenty_parallel_failures_count_ten_and_lock_once(customer: dict[str, An
     def fail_once() -> None:
         start.wait()
         try:
-            access.log_in(caller, request)
+            portal_login.log_in(caller, request)
         except ApiError as error:
             answers.append(error.code)
 
@@ -280,7 +280,7 @@ def test_a_password_set_while_the_login_runs_is_the_one_checked(
     portal: Api, customer: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given the password changes between the login's read and its write
-    real_save = save  # what access.save is until it is replaced
+    real_save = save  # what portal_login.save is until it is replaced
     raced: list[bool] = []
 
     def save_after_a_reset(*args: Any, **kwargs: Any) -> Any:
@@ -289,7 +289,7 @@ def test_a_password_set_while_the_login_runs_is_the_one_checked(
             set_password(customer["customer_id"], "a brand new passphrase")
         return real_save(*args, **kwargs)
 
-    monkeypatch.setattr(access, "save", save_after_a_reset)
+    monkeypatch.setattr(portal_login, "save", save_after_a_reset)
     # When the customer logs in with the new password
     status, answer = login(portal, customer["email"], "a brand new passphrase")
     # Then the stale write is refused, and the retry decides on the new hash
@@ -327,18 +327,18 @@ def test_an_unlock_with_locked_logins_landing_before_each_of_its_writes_succeeds
     set_portal(customer_id, status=PortalStatus.LOCKED, lock_reason=LockReason.FAILED_LOGINS, failed_login_count=10)
     flood = LoginRequest(email=customer["email"], password=WRONG)
     portal_function = next(f for f in template.functions() if f.logical_id == "PortalFunction")
-    real_save = save  # what access.save is until it is replaced
+    real_save = save  # what portal_status.save is until it is replaced
     landed: list[str] = []
 
     def save_after_a_flood_of_logins(*args: Any, **kwargs: Any) -> Any:
         if args[0].sub != PORTAL_APP.sub:  # the CSR's unlock: five guesses land between its read and write
             for _ in range(5):
                 with invoking(portal_function), pytest.raises(LockedError):
-                    access.log_in(PORTAL_APP, flood)
+                    portal_login.log_in(PORTAL_APP, flood)
                 landed.append("423")
         return real_save(*args, **kwargs)
 
-    monkeypatch.setattr(access, "save", save_after_a_flood_of_logins)
+    monkeypatch.setattr(portal_status, "save", save_after_a_flood_of_logins)
     status, answer, _ = csr.call("POST", f"/customers/{customer_id}/unlock")
     assert (status, answer) == (200, {"portal_status": "enrolled"})
     assert landed == ["423"] * 5  # the unlock's first write landed

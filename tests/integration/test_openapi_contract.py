@@ -129,6 +129,14 @@ def documented(operation: dict[str, Any]) -> dict[int, set[str]]:
     return {int(status): set(response.get(CODES_EXTENSION, [])) for status, response in operation["responses"].items()}
 
 
+def paged_inside(operation: dict[str, Any]) -> bool:
+    """The operation pages a list inside the record it reads (a query parameter `<list>_cursor`, beyond
+    API.md's own parameters), so a tampered cursor is 400 `invalid_cursor` as on any list."""
+    return any(
+        p.get("in") == "query" and str(p.get("name", "")).endswith("_cursor") for p in operation.get("parameters", [])
+    )
+
+
 DEPLOYED = sorted({(route.method, route.path) for route in template.api_routes()})
 
 
@@ -163,6 +171,8 @@ def test_operation_lists_every_status_and_code_of_api_md(document: dict[str, Any
         codes, listed = expected.get(status, set()), answers.get(status, set())
         assert codes <= listed, f"{status}: API.md's codes missing from the document: {sorted(codes - listed)}"
         extra = listed - codes
+        if status == 400 and paged_inside(document["paths"][path][method.lower()]):
+            extra -= {"invalid_cursor"}  # a list inside a record, paged with a cursor API.md's lists' rules cover
         assert not extra or (status in OWN_CODE_STATUSES and extra <= IMPLEMENTATION_CODES), (
             f"{status}: codes API.md does not give this route: {sorted(extra)}"
         )

@@ -234,7 +234,7 @@ def test_supervisor_may_search(csr: Api) -> None:
 @pytest.mark.parametrize("role", ["portal", "integration", "business_account_manager"])
 def test_other_roles_get_403(csr: Api, role: str) -> None:
     add(csr, 1)
-    caller = Api(None).as_(groups=[role])
+    caller = Api(None).as_roles([role])
     assert error_code(caller.call("GET", "/customers", query={"q": "tremblay"})) == (403, "forbidden")
 
 

@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from infra.apigw import claims_for, invoke, rest_event, template_route
+from infra.apigw import claims_for, invoke, machine_claims, rest_event, template_route
 
 _last_function: list[str] = []
 
@@ -31,6 +31,28 @@ class Api:
 
     def as_(self, *, groups: list[str], tenant_id: str = "utility-a", sub: str = "csr-1") -> Api:
         return Api(claims_for(sub, f"{sub}@staff.example.com", groups, tenant_id))
+
+    def machine(self, role: str, *, tenant_id: str = "utility-a", client_id: str | None = None) -> Api:
+        """A machine caller (the portal's back end, a feed): an app client registered to `tenant_id` as
+        `role`, as the deploy-time step does, calling with its client-credentials access token (scope
+        `csr-api/<role>`)."""
+        from csr.auth import Role, scope_of
+        from csr.data import machine_clients
+
+        client = client_id or f"{role}-{tenant_id}"
+        machine_clients.register(client, tenant_id, role)
+        return Api(machine_claims(client, [scope_of(Role(role))]))
+
+    def as_roles(self, roles: list[str] | tuple[str, ...], *, tenant_id: str = "utility-a") -> Api:
+        """A caller holding `roles` with the token those roles sign in with: a machine role (portal,
+        integration) its app client's access token, people's roles an ID token with those groups."""
+        from csr.auth import MACHINE_ROLES
+
+        machine = [role for role in roles if role in MACHINE_ROLES]
+        if machine:
+            assert list(roles) == machine[:1], f"a machine holds one role, not {roles}"
+            return self.machine(machine[0], tenant_id=tenant_id)
+        return self.as_(groups=list(roles), tenant_id=tenant_id)
 
     def call(
         self,

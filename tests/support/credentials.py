@@ -28,7 +28,7 @@ NEW_PASSWORD = "correct horse battery staple"
 
 
 def portal(api: Api, tenant_id: str = TENANT) -> Api:
-    return api.as_(groups=["portal"], tenant_id=tenant_id, sub="portal-backend")
+    return api.machine("portal", tenant_id=tenant_id)
 
 
 def sent_messages() -> list[Any]:

@@ -20,7 +20,7 @@ import botocore.handlers
 from botocore.exceptions import ClientError
 
 from csr import email, idempotency
-from csr.data import dynamo, queue
+from csr.data import console_site, dynamo, machine_clients, queue
 
 
 class Killed(BaseException):
@@ -66,14 +66,18 @@ def watching(service: str, operation: str = "*") -> Fault:
 
 def drop_clients() -> None:
     """Forget every cached client (and Powertools' cached parameters, which may hold an earlier test's
-    secret): the next call builds them afresh."""
+    secret, and machine callers' registrations read from an earlier test's table): the next call builds
+    them afresh."""
     from aws_lambda_powertools.utilities.parameters.constants import DEFAULT_PROVIDERS
 
     dynamo._resource.cache_clear()
     queue._client.cache_clear()
+    console_site._s3.cache_clear()
+    console_site._cloudfront.cache_clear()
     email._client.cache_clear()
     idempotency._persistence.cache_clear()
     DEFAULT_PROVIDERS.clear()
+    machine_clients.forget_cached()
 
 
 @contextmanager

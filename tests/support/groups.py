@@ -18,7 +18,7 @@ def bam(api: Api, tenant_id: str = PROVIDER) -> Api:
 
 
 def feed(api: Api, tenant_id: str = PROVIDER) -> Api:
-    return api.as_(groups=["integration"], tenant_id=tenant_id, sub="feed")
+    return api.machine("integration", tenant_id=tenant_id)
 
 
 def client_body(name: str, *, days: float = 30, status: str = "active", number: str = "BN 000") -> dict[str, Any]:

@@ -30,7 +30,14 @@ class LocalServer:
         return match.group(1)
 
     def token(self, groups: list[str], tenant_id: str = "utility-a", sub: str = "e2e-csr") -> str:
-        body = {"sub": sub, "email": f"{sub}@staff.example.com", "groups": groups, "tenant_id": tenant_id}
+        """The token `groups` sign in with: for one machine role (portal, integration), a client-credentials
+        token of an app client (named after `sub` and the tenant) registered to `tenant_id`; else an ID token."""
+        body: dict[str, Any]
+        if groups in (["portal"], ["integration"]):
+            client_id = re.sub(r"[^A-Za-z0-9]", "", f"{sub}{tenant_id}")
+            body = {"client_id": client_id, "scope": f"csr-api/{groups[0]}", "tenant_id": tenant_id}
+        else:
+            body = {"sub": sub, "email": f"{sub}@staff.example.com", "groups": groups, "tenant_id": tenant_id}
         response = self.call("POST", "/_local/token", json=body)
         assert response.status_code == 200, response.text
         token: str = response.json()["token"]

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from csr.i18n import LOCALE_DIR, negotiate, translate
-from infra.catalogs import message_ids, po_path, read_catalog
+from csr.i18n import LOCALE_DIR, Language, negotiate, translate
+from csr.models.common import FIELD_MESSAGES
+from infra.catalogs import MessageId, message_ids, po_path, read_catalog
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATED = ["fr", "es"]
@@ -20,11 +21,11 @@ PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 
 
 @pytest.fixture(scope="module")
-def ids() -> set[str]:
+def ids() -> set[MessageId]:
     return message_ids()
 
 
-def test_the_code_has_messages_to_translate(ids: set[str]) -> None:
+def test_the_code_has_messages_to_translate(ids: set[MessageId]) -> None:
     # The collector sees class messages, call-site messages, refusals and marked texts.
     assert {
         "Not found.",
@@ -32,6 +33,7 @@ def test_the_code_has_messages_to_translate(ids: set[str]) -> None:
         "This customer already has a portal account.",
         "Reset your portal password",
         "Confirm the customer's identity before reading the code.",
+        ("Must hold at least {min_length} item.", "Must hold at least {min_length} items."),
     } <= ids
 
 
@@ -47,18 +49,45 @@ def test_collecting_the_messages_leaves_the_garbage_collector_on() -> None:
 
 
 @pytest.mark.parametrize("language", TRANSLATED)
-def test_every_message_has_a_translation_with_the_same_placeholders(ids: set[str], language: str) -> None:
+def test_every_message_has_a_translation_with_the_same_placeholders(ids: set[MessageId], language: str) -> None:
     catalog = read_catalog(language)
     translated = {
-        message.id: message.string
+        (tuple(message.id) if isinstance(message.id, tuple | list) else message.id): message.string
         for message in catalog
-        if message.id and message.string and isinstance(message.string, str)
+        if message.id and message.string
     }
-    missing = sorted(ids - set(translated))
+    missing = sorted(str(message_id) for message_id in ids - set(translated))
     assert not missing, f"run `make catalogs` and translate these in {po_path(language)}: {missing}"
     for message_id in ids:
-        assert sorted(PLACEHOLDER.findall(translated[message_id])) == sorted(PLACEHOLDER.findall(message_id))
-        assert translated[message_id] != message_id
+        english = message_id if isinstance(message_id, tuple) else (message_id,)
+        forms = translated[message_id]
+        forms = (forms,) if isinstance(forms, str) else tuple(forms)
+        assert all(forms)
+        assert forms != english
+        for form in forms:
+            # Every form names the placeholders of the English plural (a singular may spell out its one).
+            assert set(PLACEHOLDER.findall(form)) <= set(PLACEHOLDER.findall(english[-1]))
+            assert sorted(PLACEHOLDER.findall(forms[-1])) == sorted(PLACEHOLDER.findall(english[-1]))
+
+
+@pytest.mark.parametrize(
+    ("language", "one", "two"),
+    [
+        ("en", "Must hold at least 1 item.", "Must hold at least 2 items."),
+        ("fr", "Doit contenir au moins 1 élément.", "Doit contenir au moins 2 éléments."),
+        ("es", "Debe contener al menos 1 elemento.", "Debe contener al menos 2 elementos."),
+    ],
+)
+def test_a_count_takes_the_languages_plural_form(language: Language, one: str, two: str) -> None:
+    message = FIELD_MESSAGES["too_short"]
+    assert translate(message, language, {"min_length": "1"}) == one
+    assert translate(message, language, {"min_length": 2}) == two
+
+
+def test_french_counts_zero_as_singular() -> None:
+    message = FIELD_MESSAGES["too_short"]
+    assert translate(message, "fr", {"min_length": 0}) == "Doit contenir au moins 0 élément."
+    assert translate(message, "es", {"min_length": 0}) == "Debe contener al menos 0 elementos."
 
 
 @pytest.mark.parametrize("language", TRANSLATED)
@@ -66,7 +95,10 @@ def test_compiled_catalog_matches_its_po(language: str) -> None:
     with po_path(language).with_suffix(".mo").open("rb") as file:
         compiled = gettext.GNUTranslations(file)
     for message in read_catalog(language):
-        if message.id:
+        if isinstance(message.id, tuple | list):
+            forms = [compiled.ngettext(message.id[0], message.id[1], n) for n in (1, 2)]
+            assert forms == list(message.string or ()), "run `make catalogs` and commit the .mo"
+        elif message.id:
             assert compiled.gettext(str(message.id)) == message.string, "run `make catalogs` and commit the .mo"
 
 

@@ -19,12 +19,13 @@ from csr.models.groups import (
 from csr.rules.groups import (
     MAX_LISTED_IDS,
     ClientsUnavailableError,
+    Unavailable,
     assignable,
-    available_for,
     refuse_clients,
     unavailable_clients,
+    unavailable_reason,
 )
-from csr.text import name_key
+from csr.text import hidden_characters, mixed_script_word, name_key
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 
@@ -51,13 +52,48 @@ def test_the_exact_word_passes() -> None:
     require_confirmation("DELETE", "DELETE")
 
 
-@pytest.mark.parametrize("other", ["ACME Imports", "acme imports", "Acmé  Imports", " acme imports "])
-def test_names_differing_in_case_accents_or_spaces_are_the_same(other: str) -> None:
+@pytest.mark.parametrize(
+    "other",
+    [
+        "ACME Imports",
+        "acme imports",
+        "Acme  Imports",
+        " acme imports ",
+        "Acme\u00a0Imports",
+        "\uff21\uff43\uff4d\uff45 Imports",
+    ],
+)
+def test_names_differing_in_case_width_or_white_space_are_the_same(other: str) -> None:
     assert name_key(other) == name_key("Acme Imports")
 
 
-def test_different_names_differ() -> None:
-    assert name_key("Acme Imports") != name_key("Acme Exports")
+@pytest.mark.parametrize("other", ["Acme Exports", "Acmé Imports", "AcmeImports"])
+def test_different_names_differ(other: str) -> None:
+    assert name_key(other) != name_key("Acme Imports")
+
+
+def test_case_folding_is_unicode_case_folding() -> None:
+    assert name_key("STRASSE") == name_key("straße")
+
+
+@pytest.mark.parametrize("hidden", ["\u200b", "\u00ad", "\u202e", "\u2066", "\ufeff", "\x00", "\x7f", "\x85"])
+def test_control_and_format_characters_are_hidden(hidden: str) -> None:
+    assert hidden_characters(f"Ac{hidden}me")
+
+
+@pytest.mark.parametrize(
+    ("name", "mixed"),
+    [
+        ("Acme", False),
+        ("\u0410cme", True),  # a Cyrillic A
+        ("Acme \u041c\u043e\u0441\u043a\u0432\u0430", False),  # each word of one script
+        ("\u03b1\u03b2c", True),  # Greek and Latin
+        ("Côté 42", False),
+        ("東京 Acme", False),
+    ],
+)
+def test_a_word_mixing_latin_greek_and_cyrillic_is_found(name: str, mixed: bool) -> None:
+    assert mixed_script_word(name) is mixed
 
 
 @pytest.mark.parametrize(
@@ -74,24 +110,31 @@ def test_different_names_differ() -> None:
     ],
 )
 def test_availability(candidate: Client | None, available: bool) -> None:
-    assert available_for(candidate, "grp_this", NOW) is available
+    assert (unavailable_reason(candidate, "grp_this", NOW) is None) is available
 
 
 def test_for_a_new_group_any_group_makes_a_client_unavailable() -> None:
-    assert available_for(client(group_id="grp_this"), None, NOW) is False
+    assert unavailable_reason(client(group_id="grp_this"), None, NOW) is Unavailable.IN_GROUP
 
 
-def test_unavailable_clients_keep_request_order_without_repeats() -> None:
-    found = {"K1": client(), "K2": client(status="pending")}
-    assert unavailable_clients(["K3", "K1", "K2", "K3"], found, None, NOW) == ["K3", "K2"]
+def test_unavailable_clients_keep_request_order_without_repeats_with_their_reasons() -> None:
+    found = {"K1": client(), "K2": client(status="pending"), "K4": client(group_id="grp_other")}
+    assert unavailable_clients(["K3", "K1", "K2", "K3", "K4"], found, None, NOW) == {
+        "K3": Unavailable.UNKNOWN,
+        "K2": Unavailable.NO_ACTIVE_RELATIONSHIP,
+        "K4": Unavailable.IN_GROUP,
+    }
 
 
-def test_a_refusal_lists_at_most_100_ids_and_counts_all() -> None:
+def test_a_refusal_lists_at_most_100_clients_with_reasons_and_counts_all() -> None:
     with pytest.raises(ClientsUnavailableError) as refused:
-        refuse_clients([f"K{n}" for n in range(150)])
-    assert len(refused.value.details["client_ids"]) == MAX_LISTED_IDS
-    assert refused.value.details["count"] == 150
-    refuse_clients([])
+        refuse_clients({f"K{n}": Unavailable.UNKNOWN for n in range(150)})
+    details = refused.value.details
+    assert len(details["client_ids"]) == MAX_LISTED_IDS
+    assert details["clients"][0] == {"client_id": "K0", "reason": "unknown"}
+    assert [row["client_id"] for row in details["clients"]] == details["client_ids"]
+    assert details["count"] == 150
+    refuse_clients({})
 
 
 @pytest.mark.parametrize(("role", "ok"), [(role, role is not FeedRole.BUSINESS_ACCOUNT_MANAGER) for role in FeedRole])

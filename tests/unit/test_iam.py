@@ -56,6 +56,29 @@ def test_sqs_batches_need_the_single_action() -> None:
     assert iam.needs("sqs", "SendMessageBatch", params) == [Need("sqs:SendMessage", (arn("sqs", "GroupQueue"),))]
 
 
+def test_s3_needs_the_bucket_for_listings_and_each_object_for_its_calls() -> None:
+    bucket = "arn:aws:s3:::ConsoleBucket"
+    assert iam.needs("s3", "ListObjectVersions", {"Bucket": "ConsoleBucket", "Prefix": "console/"}) == [
+        Need("s3:ListBucketVersions", (bucket,))
+    ]
+    assert iam.needs("s3", "PutObject", {"Bucket": "ConsoleBucket", "Key": "console/a.js"}) == [
+        Need("s3:PutObject", (bucket + "/console/a.js",))
+    ]
+    objects = [{"Key": "console/a.js"}, {"Key": "console/b.js", "VersionId": "v1"}]
+    assert iam.needs("s3", "DeleteObjects", {"Bucket": "ConsoleBucket", "Delete": {"Objects": objects}}) == [
+        Need("s3:DeleteObject", (bucket + "/console/a.js",)),
+        Need("s3:DeleteObjectVersion", (bucket + "/console/b.js",)),
+    ]
+
+
+def test_a_cloudfront_invalidation_needs_the_distribution_arn_without_a_region() -> None:
+    assert iam.needs("cloudfront", "CreateInvalidation", {"DistributionId": "E1", "InvalidationBatch": {}}) == [
+        Need("cloudfront:CreateInvalidation", ("arn:aws:cloudfront::000000000000:distribution/E1",))
+    ]
+    site = iam.grants(function("ConsoleSiteFunction"))
+    assert iam.Grant(("s3:ListBucket", "s3:ListBucketVersions"), ("arn:aws:s3:::ConsoleBucket",)) in site
+
+
 def test_template_policies_resolve_to_local_arns() -> None:
     activity = iam.grants(function("ActivityFunction"))
     assert iam.Grant(("dynamodb:Query",), (TABLE, TABLE + "/index/gsi1")) in activity

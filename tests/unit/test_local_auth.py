@@ -103,3 +103,23 @@ def test_groups_must_be_a_list_of_names() -> None:
 
 def test_each_authorizer_has_its_own_random_secret() -> None:
     assert LocalAuthorizer().secret != LocalAuthorizer().secret
+
+
+def test_a_machine_token_gives_the_access_token_claims_api_gateway_passes() -> None:
+    token = AUTHORIZER.issue_machine(client_id="portalapp1", scope="csr-api/portal")
+    assert AUTHORIZER.claims(f"Bearer {token}") == {
+        "sub": "portalapp1",
+        "client_id": "portalapp1",
+        "scope": "csr-api/portal",
+        "token_use": "access",
+    }
+
+
+def test_an_access_token_without_client_id_or_scope_is_refused() -> None:
+    now = int(time.time())
+    for missing in ("client_id", "scope"):
+        claims = {"sub": "x", "client_id": "x", "scope": "csr-api/portal", "token_use": "access", "iat": now}
+        claims.pop(missing)
+        token = jwt.encode({**claims, "exp": now + 60}, AUTHORIZER.secret, algorithm="HS256")
+        with pytest.raises(InvalidTokenError):
+            AUTHORIZER.claims(f"Bearer {token}")

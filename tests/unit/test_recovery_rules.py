@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from csr.email import enrollment_email, password_changed_email, reset_link_email
+from csr.email import enrollment_email, password_changed_email, reset_link_email, written_moment
 from csr.errors import ConflictError, ValidationFailedError
 from csr.i18n import Language
 from csr.models.customers import PortalStatus
@@ -114,16 +115,33 @@ def test_expiry_is_checked_against_the_moment() -> None:
     assert not is_live(None, moment)
 
 
+EXPIRES = datetime(2026, 1, 2, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("zone", "language", "written"),
+    [
+        ("UTC", "en", "January 2, 2026 at 00:00 (UTC)"),
+        ("America/Vancouver", "fr", "1 janvier 2026 à 16 h 00 (PST)"),
+        ("Europe/Madrid", "es", "2 de enero de 2026, a las 01:00 (CET)"),
+    ],
+)
+def test_an_emails_moment_is_in_the_utilitys_zone_and_the_readers_words(
+    zone: str, language: Language, written: str
+) -> None:
+    assert written_moment(EXPIRES, ZoneInfo(zone), language) == written
+
+
 def test_reset_email_carries_the_link_in_both_bodies() -> None:
     link = "https://portal.example.com/reset-password?token=abc_DEF-123"
-    content = reset_link_email(link, "2026-01-02T00:00:00.000Z", "en")
+    content = reset_link_email(link, EXPIRES, ZoneInfo("America/Toronto"), "en")
     assert link in content.text
     assert f'href="{link}"' in content.html
-    assert "2026-01-02T00:00:00.000Z" in content.text
+    assert "expires on January 1, 2026 at 19:00 (EST)." in content.text
 
 
 def test_reset_email_escapes_the_link_in_html() -> None:
-    content = reset_link_email('https://portal.example.com/x?a=1&b="2"', "later", "en")
+    content = reset_link_email('https://portal.example.com/x?a=1&b="2"', EXPIRES, ZoneInfo("UTC"), "en")
     assert "&amp;b=&quot;2&quot;" in content.html
 
 
@@ -152,14 +170,14 @@ def test_instructions_are_translated() -> None:
 @pytest.mark.parametrize(
     ("language", "subject", "line"),
     [
-        ("en", "Your customer portal account is ready", "expires at 2026-01-02T00:00:00.000Z (UTC)"),
-        ("fr", "Votre compte du portail client est prêt", "expire le 2026-01-02T00:00:00.000Z (UTC)"),
-        ("es", "Su cuenta del portal de clientes está lista", "caduca el 2026-01-02T00:00:00.000Z (UTC)"),
+        ("en", "Your customer portal account is ready", "expires on January 1, 2026 at 19:00 (EST)."),
+        ("fr", "Votre compte du portail client est prêt", "expire le 1 janvier 2026 à 19 h 00 (EST)."),
+        ("es", "Su cuenta del portal de clientes está lista", "caduca el 1 de enero de 2026, a las 19:00 (EST)."),
     ],
 )
 def test_enrollment_email_is_written_in_the_language_asked(language: Language, subject: str, line: str) -> None:
     link = "https://portal.example.com/reset-password?token=abc"
-    content = enrollment_email(link, "2026-01-02T00:00:00.000Z", language)
+    content = enrollment_email(link, EXPIRES, ZoneInfo("America/Toronto"), language)
     assert content.subject == subject
     assert line in content.text
     assert link in content.text

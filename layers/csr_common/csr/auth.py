@@ -1,4 +1,11 @@
-"""The caller, as API Gateway's Cognito authorizer describes it in the request context."""
+"""The caller, as API Gateway's Cognito authorizer describes it in the request context.
+
+People present the user pool's ID token: its `custom:tenant_id` and `cognito:groups` say who they are.
+Machines (the portal's back end, billing's and CRMs' feeds) present a client-credentials access token
+(`token_use` "access"), which names its app client and scopes but no tenant: the client's registration
+(csr.data.machine_clients) gives its one tenant and one role, and the token must carry that role's scope.
+A person's groups never grant a machine's role, nor a machine's registration a person's, so a token of
+the wrong kind has no role the route allows (403)."""
 
 from __future__ import annotations
 
@@ -9,6 +16,7 @@ from typing import Any
 
 from pydantic import ConfigDict
 
+from csr.data import machine_clients
 from csr.errors import ForbiddenError, UnauthorizedError
 from csr.i18n import DEFAULT_LANGUAGE, Language, request_language
 from csr.models.base import Model
@@ -25,6 +33,15 @@ class Role(StrEnum):
 
 
 CSR_ROLES = frozenset({Role.CSR, Role.CSR_SUPERVISOR})
+# The roles of people (ID tokens, by group) and of machines (access tokens, by registration).
+PEOPLE_ROLES = frozenset({Role.CSR, Role.CSR_SUPERVISOR, Role.BUSINESS_ACCOUNT_MANAGER})
+MACHINE_ROLES = frozenset({Role.PORTAL, Role.INTEGRATION})
+# The user pool's resource server: a machine role's scope is `csr-api/<role>`.
+RESOURCE_SERVER = "csr-api"
+
+
+def scope_of(role: Role) -> str:
+    return f"{RESOURCE_SERVER}/{role.value}"
 
 
 class Caller(Model):
@@ -52,7 +69,11 @@ def parse_groups(raw: str) -> frozenset[str]:
 
 
 def caller_from_event(event: Mapping[str, Any]) -> Caller:
+    """The caller of an ID token (a person) or of an access token (a machine); 401 when the claims name
+    nobody, 403 for an access token of a client registered to no tenant or lacking its role's scope."""
     claims = ((event.get("requestContext") or {}).get("authorizer") or {}).get("claims") or {}
+    if claims.get("token_use") == "access":
+        return _machine(claims, request_language(event))
     tenant_id = str(claims.get("custom:tenant_id", ""))
     sub = str(claims.get("sub", ""))
     if not sub or not _TENANT_ID.match(tenant_id):
@@ -61,9 +82,23 @@ def caller_from_event(event: Mapping[str, Any]) -> Caller:
         sub=sub,
         email=str(claims.get("email", "")),
         tenant_id=tenant_id,
-        roles=parse_groups(str(claims.get("cognito:groups", ""))),
+        roles=parse_groups(str(claims.get("cognito:groups", ""))) & PEOPLE_ROLES,
         language=request_language(event),
     )
+
+
+def _machine(claims: Mapping[str, Any], language: Language) -> Caller:
+    client_id = str(claims.get("client_id", ""))
+    if not client_id:
+        raise UnauthorizedError()
+    found = machine_clients.registration(client_id)
+    if found is None or found.role not in MACHINE_ROLES or not _TENANT_ID.match(found.tenant_id):
+        raise ForbiddenError()
+    role = Role(found.role)
+    # The authorizer passes `scope` space-separated, as the token holds it.
+    if scope_of(role) not in str(claims.get("scope", "")).split(" "):
+        raise ForbiddenError()
+    return Caller(sub=client_id, email="", tenant_id=found.tenant_id, roles=frozenset({role}), language=language)
 
 
 def require_role(caller: Caller, allowed: frozenset[Role]) -> None:

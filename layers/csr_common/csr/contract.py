@@ -70,7 +70,8 @@ def route_errors(func: Callable[..., Any], path: str, parameters: Iterable[Mappi
     names = {(parameter.get("in"), str(parameter.get("name", "")).lower()) for parameter in parameters}
     if "{" in path:
         add(404, "not_found")  # unknown, another tenant's, or wrongly shaped id: never reveal which
-    if ("query", "cursor") in names:
+    # A list's `cursor`, and the cursor of a list inside a record (`clients_cursor` of a group's view).
+    if any(place == "query" and (name == "cursor" or name.endswith("_cursor")) for place, name in names):
         add(400, "invalid_cursor")
     if ("header", "idempotency-key") in names:
         add(422, "idempotency_key_reused")

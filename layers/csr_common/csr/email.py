@@ -7,9 +7,11 @@ and customer for the email_events function.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 from html import escape
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
@@ -46,32 +48,65 @@ def _compose(
     return EmailContent(subject=translate(subject, language), text="\n\n".join(lines), html="".join(html))
 
 
-def reset_link_email(link: str, expires_at: str, language: Language) -> EmailContent:
+MONTHS = (
+    N_("January"),
+    N_("February"),
+    N_("March"),
+    N_("April"),
+    N_("May"),
+    N_("June"),
+    N_("July"),
+    N_("August"),
+    N_("September"),
+    N_("October"),
+    N_("November"),
+    N_("December"),
+)
+# A moment as a reader writes it: each language orders day, month and year its own way.
+WHEN = N_("{month} {day}, {year} at {hour}:{minute} ({zone})")
+
+
+def written_moment(moment: datetime, zone: ZoneInfo, language: Language) -> str:
+    """`moment` in the utility's time zone, as a sentence of `language` writes it (24-hour clock, the
+    zone's abbreviation: `December 8, 2026 at 22:04 (EST)`)."""
+    local = moment.astimezone(zone)
+    values = {
+        "month": translate(MONTHS[local.month - 1], language),
+        "day": local.day,
+        "year": local.year,
+        "hour": f"{local.hour:02d}",
+        "minute": f"{local.minute:02d}",
+        "zone": local.tzname() or str(zone),
+    }
+    return translate(WHEN, language, values)
+
+
+def reset_link_email(link: str, expires: datetime, zone: ZoneInfo, language: Language) -> EmailContent:
     return _compose(
         language,
         N_("Reset your portal password"),
         [
             N_("We received a request to reset the password of your customer portal account."),
-            N_("The link works once and expires at {expires_at} (UTC). If you did not ask for it, ignore this email."),
+            N_("The link works once and expires on {expires_at}. If you did not ask for it, ignore this email."),
         ],
         (N_("Choose a new password"), link),
-        expires_at=expires_at,
+        expires_at=written_moment(expires, zone, language),
     )
 
 
-def enrollment_email(link: str, expires_at: str, language: Language) -> EmailContent:
+def enrollment_email(link: str, expires: datetime, zone: ZoneInfo, language: Language) -> EmailContent:
     return _compose(
         language,
         N_("Your customer portal account is ready"),
         [
             N_("Customer service has opened a customer portal account for you."),
             N_(
-                "The link works once and expires at {expires_at} (UTC). If you did not expect this email, "
+                "The link works once and expires on {expires_at}. If you did not expect this email, "
                 "call customer service."
             ),
         ],
         (N_("Choose your password"), link),
-        expires_at=expires_at,
+        expires_at=written_moment(expires, zone, language),
     )
 
 

@@ -7,15 +7,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from csr.i18n import DEFAULT_LANGUAGE, Language, translate
+from csr.i18n import DEFAULT_LANGUAGE, Language, Message, translate
 
 
 class ApiError(Exception):
     status = 400
     code = "bad_request"
-    message = "The request could not be processed."
+    message: Message = "The request could not be processed."
 
-    def __init__(self, message: str | None = None, *, code: str | None = None, **details: Any) -> None:
+    def __init__(self, message: Message | None = None, *, code: str | None = None, **details: Any) -> None:
         self.message = message or type(self).message
         self.code = code or type(self).code
         self.details = details
@@ -32,7 +32,7 @@ class ApiError(Exception):
         return {"error": {"code": self.code, "message": message, "details": details}}
 
 
-def field_error(field: str, message: str, **values: Any) -> dict[str, Any]:
+def field_error(field: str, message: Message, **values: Any) -> dict[str, Any]:
     """One entry of `details.fields`: its message is a message id too, its placeholders filled from `values`."""
     return {"field": field, "message": message, "values": values}
 

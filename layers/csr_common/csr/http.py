@@ -177,7 +177,10 @@ class ConsoleResolver(APIGatewayRestResolver):
         try:
             # Size, UTF-8, depth and digits are checked on the raw body before anything parses it.
             body = checked_text(event)
-            require_role(caller_from_event(event), self.roles)
+            try:
+                require_role(caller_from_event(event), self.roles)
+            except DataError as exc:  # a machine's registration could not be read
+                raise data_error(exc) from exc
         except ApiError as error:
             result = {
                 "statusCode": error.status,

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from csr.errors import MalformedRequestError, PayloadTooLargeError
+from csr.i18n import NP_
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_DEPTH = 32
@@ -61,9 +62,23 @@ def refuse_hostile_json(text: str) -> None:
         if bracket.group() in "[{":
             depth += 1
             if depth > MAX_DEPTH:
-                raise MalformedRequestError(f"The request body nests deeper than {MAX_DEPTH} levels.")
+                raise MalformedRequestError(
+                    NP_(
+                        "The request body nests deeper than {levels} level.",
+                        "The request body nests deeper than {levels} levels.",
+                        "levels",
+                    ),
+                    levels=MAX_DEPTH,
+                )
         else:
             depth = max(depth - 1, 0)
     for number in _NUMBER.finditer(structure):
         if sum(char.isdigit() for char in number.group()) > MAX_DIGITS:
-            raise MalformedRequestError(f"The request body holds a number of more than {MAX_DIGITS} digits.")
+            raise MalformedRequestError(
+                NP_(
+                    "The request body holds a number of more than {digits} digit.",
+                    "The request body holds a number of more than {digits} digits.",
+                    "digits",
+                ),
+                digits=MAX_DIGITS,
+            )

@@ -7,11 +7,46 @@ sender."""
 from __future__ import annotations
 
 import os
+import re
 from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError
+from pydantic import ConfigDict, Field, Json, ValidationError, field_validator
 
 from csr.models.base import Model
+
+# A Payment Administration link: an https URL with the account number's place marked.
+_URL_TEMPLATE = re.compile(r"^https?://[^\s{}]+(?:\{account_number\}[^\s{}]*)+$")
+
+
+def _zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown IANA time zone {name!r}") from exc
+    return name
+
+
+class TenantOverrides(Model):
+    """What one tenant sets for itself (TENANT_SETTINGS): its time zone, and where its Payment
+    Administration shows an account (a URL with `{account_number}`, shown only where set)."""
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+    time_zone: str | None = None
+    payment_admin_url: str | None = None
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        return _zone(value) if value is not None else None
+
+    @field_validator("payment_admin_url")
+    @classmethod
+    def _url_template(cls, value: str | None) -> str | None:
+        if value is not None and not _URL_TEMPLATE.match(value):
+            raise ValueError("must be an http(s) URL holding {account_number}")
+        return value
 
 
 class Settings(Model):
@@ -27,6 +62,15 @@ class Settings(Model):
     # The process-request queue of client groups, and its redrive policy's maxReceiveCount.
     group_queue_url: str = ""
     group_queue_max_receives: int = Field(default=5, ge=1)
+    # The utility's time zone where its tenant sets none: every email's dates and times are written in it.
+    default_time_zone: str = "UTC"
+    # Each tenant's own settings, a JSON object by tenant id (template.yaml's TenantSettings).
+    tenant_settings: Json[dict[str, TenantOverrides]] = Field(default_factory=dict)
+
+    @field_validator("default_time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        return _zone(value)
 
 
 _ENV = {
@@ -39,6 +83,8 @@ _ENV = {
     "password_hash_log2_n": "PASSWORD_HASH_LOG2_N",
     "group_queue_url": "GROUP_QUEUE_URL",
     "group_queue_max_receives": "GROUP_QUEUE_MAX_RECEIVES",
+    "default_time_zone": "DEFAULT_TIME_ZONE",
+    "tenant_settings": "TENANT_SETTINGS",
 }
 
 

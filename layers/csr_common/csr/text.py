@@ -31,5 +31,33 @@ def mask_email(email: str) -> str:
 
 
 def name_key(name: str) -> str:
-    """What makes two group names the same: case, accents and surrounding or repeated spaces aside."""
-    return " ".join(fold(name).split())
+    """What makes two group names the same (API.md): Unicode NFKC, case folding, and runs of white space
+    (any kind: `Ending\u00a0soon`) collapsed to one space. Accents count: `Côté` and `Cote` differ."""
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())
+    return " ".join(folded.split())
+
+
+# The scripts a word may not mix: letters that look alike across them make names that read the same and
+# compare different (`Acme` spelled with a Cyrillic A, U+0410).
+_CONFUSABLE_SCRIPTS = ("LATIN", "GREEK", "CYRILLIC")
+
+
+def hidden_characters(text: str) -> bool:
+    """A control or invisible format character (Unicode Cc, Cf: zero-width space, soft hyphen, overrides)."""
+    return any(unicodedata.category(ch) in ("Cc", "Cf") for ch in text)
+
+
+def _script(ch: str) -> str | None:
+    if not ch.isalpha():
+        return None
+    first = unicodedata.name(ch, "").split(" ", 1)[0]
+    return first if first in _CONFUSABLE_SCRIPTS else None
+
+
+def mixed_script_word(text: str) -> bool:
+    """A word (letters and digits between separators) holding letters of two or more of Latin, Greek and
+    Cyrillic."""
+    return any(
+        len({script for ch in word if (script := _script(ch))}) > 1
+        for word in _SEPARATORS.split(unicodedata.normalize("NFKC", text))
+    )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import heapq
 import secrets
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,7 +22,7 @@ from boto3.dynamodb.conditions import Key
 from csr import clock
 from csr.data import keys
 from csr.data.dynamo import Transaction, call, query_all, table
-from csr.models.activity import ActivityEntry, ActivityType
+from csr.models.activity import ActivityRecord, ActivityType
 from csr.observability import metrics
 
 # Three years, counting a leap day.
@@ -63,8 +63,12 @@ def counter_ttl(moment: datetime) -> int:
     return clock.epoch(moment + RETENTION + timedelta(days=31))
 
 
-def entry_item(tenant_id: str, customer_id: str, entry: ActivityEntry, moment: datetime, index: int) -> dict[str, Any]:
-    """The stored entry: in the customer's log partition and, through gsi1, in its type's partition."""
+_STORED_FIELDS = frozenset(ActivityRecord.model_fields)
+
+
+def entry_item(tenant_id: str, customer_id: str, entry: ActivityRecord, moment: datetime, index: int) -> dict[str, Any]:
+    """The stored entry: in the customer's log partition and, through gsi1, in its type's partition. Only
+    the record's machine values are stored (a served entry's summary is composed when read)."""
     sort_key = entry_sort_key(moment, index)
     return {
         "pk": keys.activity_pk(tenant_id, customer_id),
@@ -72,11 +76,13 @@ def entry_item(tenant_id: str, customer_id: str, entry: ActivityEntry, moment: d
         "gsi1pk": keys.activity_type_pk(tenant_id, customer_id, entry.type),
         "gsi1sk": sort_key,
         "ttl": clock.epoch(moment + RETENTION),
-        **entry.model_dump(mode="json"),
+        **entry.model_dump(mode="json", include=set(_STORED_FIELDS)),
     }
 
 
-def record(tx: Transaction, tenant_id: str, customer_id: str, entries: list[ActivityEntry], moment: datetime) -> None:
+def record(
+    tx: Transaction, tenant_id: str, customer_id: str, entries: Sequence[ActivityRecord], moment: datetime
+) -> None:
     """Add `entries` (all written at `moment`) and their counter increments to `tx`.
 
     Sort key, TTL and counter month all derive from `moment`, so the reader's key conditions and the
@@ -85,7 +91,7 @@ def record(tx: Transaction, tenant_id: str, customer_id: str, entries: list[Acti
 
 
 def record_history(
-    tx: Transaction, tenant_id: str, customer_id: str, timed: list[tuple[datetime, ActivityEntry]]
+    tx: Transaction, tenant_id: str, customer_id: str, timed: Sequence[tuple[datetime, ActivityRecord]]
 ) -> None:
     """Add entries that each happened at their own moment (a state change's entries share one; demo history
     spans years), with one counter increment per month they fall in."""
@@ -125,7 +131,7 @@ class StoredEntry:
     """An entry as read, with its sort key: the position a next page resumes before."""
 
     sort_key: str
-    entry: ActivityEntry
+    entry: ActivityRecord
 
 
 def _partitions(
@@ -181,7 +187,7 @@ def read_entries(
     ]
     merged: Iterable[dict[str, Any]] = heapq.merge(*streams, key=lambda item: str(item["sk"]), reverse=True)
     return [
-        StoredEntry(str(item["sk"]), ActivityEntry.model_validate(item))
+        StoredEntry(str(item["sk"]), ActivityRecord.model_validate(item))
         for _, item in zip(range(count), merged, strict=False)
     ]
 

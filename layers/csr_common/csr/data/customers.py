@@ -13,7 +13,8 @@ from csr.data.credentials import RecoveryCode, ResetPointer
 from csr.data.deactivations import DeactivationMarker
 from csr.data.dynamo import Transaction, get, query_all
 from csr.data.errors import UniqueTaken
-from csr.models.customers import Account, Customer, PortalStatus
+from csr.models.customers import Account, Customer
+from csr.rules.portal import voids_credentials
 
 
 @dataclass(frozen=True)
@@ -110,10 +111,7 @@ def add_customer_write(
     else:
         tx.put(_profile_item(tenant_id, stored), **_unchanged(before))
     _add_account_writes(tx, tenant_id, before, after)
-    was_enrolled = before is not None and before.portal.status is PortalStatus.ENROLLED
-    if was_enrolled and after.portal.status is not PortalStatus.ENROLLED:
-        # A reset link or recovery code must not outlive the enrolment it was issued for: leaving
-        # `enrolled` (a lock, deactivation, hide, or ten failed logins) revokes them.
+    if before is not None and voids_credentials(before.portal.status, after.portal.status):
         credentials.add_revoke_all(tx, tenant_id, after.customer_id)
     search_index.add_index_changes(tx, tenant_id, before, stored)
     return stored

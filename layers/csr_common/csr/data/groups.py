@@ -14,10 +14,10 @@ from boto3.dynamodb.conditions import Key
 
 from csr.data import keys
 from csr.data.batch_write import batch_write
-from csr.data.clients import membership_key
+from csr.data.clients import add_available_delete, add_available_put, available_items, membership_key
 from csr.data.dynamo import Transaction, batch_get, call, call_if, get, query_all, table
 from csr.data.errors import UniqueTaken
-from csr.models.groups import Assignment, Client, Group, GroupClient, GroupEmployee, GroupStatus
+from csr.models.groups import Assignment, Client, Group, GroupClient, GroupEmployee, GroupRole, GroupStatus
 from csr.text import fold, name_key
 
 LISTED = frozenset({GroupStatus.PENDING, GroupStatus.ACTIVE})
@@ -48,6 +48,13 @@ def add_group_delete(tx: Transaction, tenant_id: str, group_id: str) -> None:
 def load_group(tenant_id: str, group_id: str) -> Group | None:
     item = get(_group_key(tenant_id, group_id))
     return Group.model_validate(item) if item else None
+
+
+def load_groups(tenant_id: str, group_ids: Iterable[str]) -> dict[str, Group]:
+    """The listed (pending or active) groups among `group_ids`."""
+    found = batch_get([_group_key(tenant_id, gid) for gid in dict.fromkeys(group_ids)])
+    groups = (Group.model_validate(item) for item in found)
+    return {group.group_id: group for group in groups if group.status in LISTED}
 
 
 def list_groups(tenant_id: str, after: dict[str, str] | None, limit: int) -> tuple[list[Group], dict[str, str] | None]:
@@ -161,7 +168,9 @@ def add_name_release(tx: Transaction, tenant_id: str, name: str, group_id: str) 
 def add_membership_claim(
     tx: Transaction, tenant_id: str, client: Client, group_id: str, request_id: str, error: Callable[[], Exception]
 ) -> None:
-    """Put the client in the group, on condition that it is in no group: the loser of a race gets `error`."""
+    """Put the client in the group, on condition that it is in no group: the loser of a race gets `error`.
+    The client leaves the available index in the same transaction (3 items)."""
+    add_available_delete(tx, tenant_id, client)
     tx.put(
         {
             **membership_key(tenant_id, client.client_id),
@@ -177,8 +186,10 @@ def add_membership_claim(
     )
 
 
-def add_membership_release(tx: Transaction, tenant_id: str, client_id: str, group_id: str) -> None:
-    tx.delete(membership_key(tenant_id, client_id), condition="group_id = :g", values={":g": group_id})
+def add_membership_release(tx: Transaction, tenant_id: str, client: Client, group_id: str) -> None:
+    """Take the client out of the group; available again (3 items) unless its relationship has ended."""
+    tx.delete(membership_key(tenant_id, client.client_id), condition="group_id = :g", values={":g": group_id})
+    add_available_put(tx, tenant_id, client.model_copy(update={"group_id": None}))
 
 
 def memberships(tenant_id: str, client_ids: Iterable[str]) -> dict[str, dict[str, str]]:
@@ -187,9 +198,14 @@ def memberships(tenant_id: str, client_ids: Iterable[str]) -> dict[str, dict[str
     return {str(i["client_id"]): {"group_id": str(i["group_id"]), "request_id": str(i["request_id"])} for i in found}
 
 
-def release_memberships(tenant_id: str, client_ids: Sequence[str]) -> int:
-    """Unconditional deletes of guards known to be the applying request's own group's; returns calls made."""
-    return batch_write(deletes=[membership_key(tenant_id, cid) for cid in client_ids])
+def release_memberships(tenant_id: str, clients: Sequence[Client]) -> int:
+    """Unconditional deletes of guards known to be the applying request's own group's; returns calls made.
+    The clients' available entries are written first: a worker stopped between the two leaves entries
+    whose guards still exist (the picker confirms each against its guard), never a released client missing
+    from the index; its next delivery deletes the guards."""
+    released = [client.model_copy(update={"group_id": None}) for client in clients]
+    calls = batch_write(puts=[item for client in released for item in available_items(tenant_id, client)])
+    return calls + batch_write(deletes=[membership_key(tenant_id, client.client_id) for client in clients])
 
 
 def member_page(
@@ -217,6 +233,23 @@ def members(tenant_id: str, group_id: str) -> list[GroupClient]:
     ]
 
 
+def members_named(
+    tenant_id: str, group_id: str, text: str, after: dict[str, str] | None, limit: int
+) -> tuple[list[GroupClient], dict[str, str] | None]:
+    """A page of the group's clients whose folded name starts with `text`, by name; past
+    keys.KEY_TEXT_BYTES of `text` the caller checks the whole name."""
+    condition = Key("gsi1pk").eq(keys.group_members_pk(tenant_id, group_id))
+    prefix = keys.key_prefix(fold(text))
+    if prefix:  # text that folds to nothing (a lone accent) looks for every client
+        condition &= Key("gsi1sk").begins_with(prefix)
+    query: dict[str, Any] = {"IndexName": "gsi1", "KeyConditionExpression": condition, "Limit": limit}
+    if after:
+        query["ExclusiveStartKey"] = after
+    page = call(table().query, **query)
+    found = [GroupClient(client_id=str(item["client_id"]), name=str(item["name"])) for item in page.get("Items", [])]
+    return found, page.get("LastEvaluatedKey")
+
+
 # --- employee assignments -----------------------------------------------------------------------------
 
 
@@ -227,6 +260,16 @@ def assignments(tenant_id: str, group_id: str) -> list[GroupEmployee]:
             KeyConditionExpression=Key("pk").eq(keys.group_pk(tenant_id, group_id))
             & Key("sk").begins_with(keys.ASSIGNMENT_SK_PREFIX),
             ConsistentRead=True,
+        )
+    ]
+
+
+def groups_of_employee(tenant_id: str, employee_id: str) -> list[tuple[str, GroupRole]]:
+    """(group id, role) of each assignment of the employee (gsi1: eventually consistent)."""
+    return [
+        (str(item["group_id"]), GroupRole(str(item["role"])))
+        for item in query_all(
+            IndexName="gsi1", KeyConditionExpression=Key("gsi1pk").eq(keys.employee_groups_pk(tenant_id, employee_id))
         )
     ]
 
@@ -244,6 +287,9 @@ def replace_assignments(
             "employee_id": a.employee_id,
             "role": a.role.value,
             "name": name,
+            "group_id": group_id,
+            "gsi1pk": keys.employee_groups_pk(tenant_id, a.employee_id),
+            "gsi1sk": group_id,
         }
         for a, name in wanted
     ]

@@ -21,6 +21,7 @@ from typing import Any
 
 from csr import clock
 from csr.data import activity, cleanup_mark, due, keys, process_requests, search_index
+from csr.data import clients as client_store
 from csr.models.customers import Account, Customer, PortalStatus
 from csr.models.groups import Client, Group, GroupStatus, ProcessRequest
 from csr.rules.search import district_key, districts_of
@@ -316,23 +317,26 @@ def _end_date_key(tenant_id: str, client: Client) -> Key:
 
 
 def client_index_matches_profiles(snapshot: Snapshot) -> Iterator[Violation]:
-    """Each client is listed under its folded name and business number, and nothing else is listed."""
+    """Each available client (active relationship, in no group) is in the available index under its folded
+    name and business number, with what the picker shows; an entry names a client in no group, by its current
+    name and number (one whose end date passed stays until the cleanup or a feed takes it out)."""
     name = "client_index_matches_profiles"
-    wanted: dict[Key, str] = {}
+    listed: dict[Key, Item] = {}
     for (tenant_id, client_id), client in snapshot.clients.items():
-        pk = keys.client_index_pk(tenant_id)
-        for prefix, text in (
-            (keys.CLIENT_NAME_PREFIX, client.name),
-            (keys.CLIENT_NUMBER_PREFIX, client.business_number),
-        ):
-            wanted[(pk, keys.client_index_sk(prefix, fold(text), client_id))] = client_id
-    for key, client_id in wanted.items():
-        if key not in snapshot.items:
-            yield Violation(name, (key,), f"client {client_id} missing from the client index")
+        membership = snapshot.memberships.get((tenant_id, client_id))
+        placed = client.model_copy(update={"group_id": membership["group_id"] if membership else None})
+        for entry in client_store.available_items(tenant_id, placed):
+            listed[key_of(entry)] = entry
+            if _posting_attributes(snapshot.items.get(key_of(entry), {})) != _posting_attributes(entry):
+                yield Violation(name, (key_of(entry),), f"available client {client_id} not listed as it is")
+        if membership is None and client.relationship.status == "active":
+            lasting = client.relationship.model_copy(update={"expires_at": "9999-12-31T00:00:00.000Z"})
+            for entry in client_store.available_items(tenant_id, placed.model_copy(update={"relationship": lasting})):
+                listed.setdefault(key_of(entry), entry)
     for key, item in snapshot.items.items():
         parsed = snapshot.tenant_kind(key[0])
-        if parsed is not None and parsed[1] == "CLIENTIDX" and key not in wanted:
-            yield Violation(name, (key,), f"index entry of client {item.get('client_id')} matches no client")
+        if parsed is not None and parsed[1] == "AVAILABLE" and key not in listed:
+            yield Violation(name, (key,), f"available-index entry of client {item.get('client_id')} is not available")
 
 
 def relationship_end_dates_match_clients(snapshot: Snapshot) -> Iterator[Violation]:

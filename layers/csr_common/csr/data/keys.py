@@ -1,8 +1,10 @@
 """Every key of the table, in one place. Every partition a request reads starts with the tenant (`T#<tenant>#`),
-so no key a handler builds from a request reaches another tenant's items. Four partitions are the service's
+so no key a handler builds from a request reaches another tenant's items. Five partitions are the service's
 own, across tenants, and no request names them: an SES message's owner (`EMAIL#`, found by the message id SES
-events carry), relationships by end date (`RELEXP#`), deactivations in flight (`DEACTIVATING`, on gsi1) and
-what falls due by hour (`DUE#`, on gsi_due); the items they lead to keep their tenant-led keys."""
+events carry), relationships by end date (`RELEXP#`), deactivations in flight (`DEACTIVATING`, on gsi1),
+what falls due by hour (`DUE#`, on gsi_due) and a machine caller's registration (`MACHINE_CLIENT#`, found by
+the client id its verified token carries: the registration is what gives it a tenant); the items they lead
+to keep their tenant-led keys."""
 
 from __future__ import annotations
 
@@ -130,6 +132,12 @@ def email_event_sk(event_type: str) -> str:
     return f"EVENT#{event_type}"
 
 
+# --- machine callers ----------------------------------------------------------------------------------
+def machine_client_pk(client_id: str) -> str:
+    """An app client's registration (its tenant and role), found by the `client_id` of its access token."""
+    return f"MACHINE_CLIENT#{client_id}"
+
+
 # --- client groups (tenant = the service provider) -----------------------------------------------------
 GROUP_SK = "#GROUP"
 MEMBERSHIP_SK = "MEMBERSHIP"
@@ -160,18 +168,27 @@ def client_pk(tenant_id: str, client_id: str) -> str:
     return f"T#{tenant_id}#CLIENT#{client_id}"
 
 
+def tenant_and_client(pk: str) -> tuple[str, str]:
+    """The inverse of `client_pk`: tenant and client ids contain no `#`."""
+    _, tenant_id, _, client_id = pk.split("#", 3)
+    return tenant_id, client_id
+
+
 def group_members_pk(tenant_id: str, group_id: str) -> str:
     """GSI partition of a group's membership guards, sorted by folded client name."""
     return f"T#{tenant_id}#G#{group_id}#CLIENTS"
 
 
-def client_index_pk(tenant_id: str) -> str:
-    """The provider's clients by folded name (`N#...`) and by business number (`B#...`)."""
-    return f"T#{tenant_id}#CLIENTIDX"
-
-
 CLIENT_NAME_PREFIX = "N#"
 CLIENT_NUMBER_PREFIX = "B#"
+
+
+def available_index_pk(tenant_id: str) -> str:
+    """The provider's available clients (an active relationship, in no group) by folded name (`N#...`) and
+    business number (`B#...`), each entry carrying what the picker shows. A client has its entries only while
+    it is available: they are written and deleted in the transactions that change its relationship or its
+    membership, so the picker never reads a grouped client."""
+    return f"T#{tenant_id}#AVAILABLE"
 
 
 def client_index_sk(prefix: str, folded: str, client_id: str) -> str:
@@ -185,6 +202,21 @@ def name_order_sk(folded_name: str, item_id: str) -> str:
 
 def employee_pk(tenant_id: str, employee_id: str) -> str:
     return f"T#{tenant_id}#EMP#{employee_id}"
+
+
+def employee_index_pk(tenant_id: str) -> str:
+    """The provider's employees by folded name (`N#name#id`, the list's order) and by each word of their name
+    and email (`W#word#id`, what `q` looks for)."""
+    return f"T#{tenant_id}#EMPIDX"
+
+
+EMPLOYEE_NAME_PREFIX = "N#"
+EMPLOYEE_WORD_PREFIX = "W#"
+
+
+def employee_groups_pk(tenant_id: str, employee_id: str) -> str:
+    """GSI partition of an employee's assignments, one per group (sort key: the group id)."""
+    return f"T#{tenant_id}#EMP#{employee_id}#GROUPS"
 
 
 def requests_pk(tenant_id: str) -> str:

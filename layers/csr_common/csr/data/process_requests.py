@@ -14,7 +14,7 @@ from boto3.dynamodb.conditions import Key
 
 from csr import clock
 from csr.data import due, keys
-from csr.data.dynamo import Transaction, call, get, table
+from csr.data.dynamo import Transaction, batch_get, call, get, table
 from csr.data.errors import ConditionFailed
 from csr.models.base import Model
 from csr.models.groups import ProcessRequest, RequestStatus
@@ -64,6 +64,12 @@ def add_request_delete(tx: Transaction, tenant_id: str, request_id: str) -> None
 def load_request(tenant_id: str, request_id: str) -> ProcessRequest | None:
     item = get(_key(tenant_id, request_id))
     return ProcessRequest.model_validate(item) if item else None
+
+
+def pending_among(tenant_id: str, request_ids: list[str]) -> set[str]:
+    """Which of `request_ids` are still pending."""
+    found = batch_get([_key(tenant_id, request_id) for request_id in dict.fromkeys(request_ids)])
+    return {str(item["request_id"]) for item in found if item["status"] == RequestStatus.PENDING.value}
 
 
 def list_requests(

@@ -3,7 +3,9 @@
 The English text is the message id; the French and Spanish texts live in gettext catalogs beside this
 module (`locale/<language>/LC_MESSAGES/messages.po`, compiled to `.mo` by `make catalogs` and shipped in
 the layer). `python -m infra.catalogs` collects every message id (error messages, refusals, instructions,
-emails) and a test checks that each has a translation in every language.
+emails) and a test checks that each has a translation in every language. A message that counts
+something is a `Plural` (`NP_`): its singular and plural ids and the value that chooses between them, so
+that each language applies its own plural rule (French counts 0 and 1 as singular, Spanish only 1).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import gettext
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Literal, NamedTuple, get_args
 
 Language = Literal["en", "fr", "es"]
 LANGUAGES: tuple[Language, ...] = get_args(Language)
@@ -24,6 +26,22 @@ DOMAIN = "messages"
 def N_(message: str) -> str:  # noqa: N802 - gettext's name for "mark for translation, translate later"
     """Mark `message` as a message id; it is translated where the reader's language is known."""
     return message
+
+
+class Plural(NamedTuple):
+    """A message with a singular and a plural form, chosen by the whole number in `values[count]`."""
+
+    singular: str
+    plural: str
+    number: str
+
+
+def NP_(singular: str, plural: str, count: str) -> Plural:  # noqa: N802 - gettext's ngettext, marked
+    """Mark a message whose form follows the number `{count}` of its values."""
+    return Plural(singular, plural, count)
+
+
+Message = str | Plural
 
 
 @lru_cache(maxsize=len(LANGUAGES))
@@ -38,10 +56,21 @@ class _Keep(dict[str, Any]):
         return "{" + key + "}"
 
 
-def translate(message: str, language: Language, values: Mapping[str, Any] | None = None) -> str:
+def translate(message: Message, language: Language, values: Mapping[str, Any] | None = None) -> str:
     """`message` in `language`, its `{name}` placeholders filled from `values` (a missing one stays as is)."""
-    text = _catalog(language).gettext(message)
+    if isinstance(message, Plural):
+        text = _catalog(language).ngettext(message.singular, message.plural, _count(values, message.number))
+    else:
+        text = _catalog(language).gettext(message)
     return text.format_map(_Keep(values)) if values and "{" in text else text
+
+
+def _count(values: Mapping[str, Any] | None, name: str) -> int:
+    """The number that chooses a plural form (a count given as text, as pydantic's contexts give it)."""
+    try:
+        return int((values or {}).get(name, 0))
+    except (TypeError, ValueError):
+        return 0
 
 
 def negotiate(accept_language: str | None) -> Language:

@@ -23,6 +23,7 @@ class ActivityType(StrEnum):
     ACCOUNT_DEACTIVATED = "account_deactivated"
     ACCOUNT_HIDDEN = "account_hidden"
     PASSWORD_RESET_LINK_SENT = "password_reset_link_sent"
+    PASSWORD_RESET_LINK_REVOKED = "password_reset_link_revoked"
     PASSWORD_RESET_COMPLETED = "password_reset_completed"
     RECOVERY_CODE_GENERATED = "recovery_code_generated"
     RECOVERY_CODE_REVOKED = "recovery_code_revoked"
@@ -54,13 +55,13 @@ class Actor(Model):
         return cls(kind="customer", id=customer_id)
 
 
-class ActivityEntry(Model):
-    """One line of the log. Never holds a password, token, code or full email address."""
+class ActivityRecord(Model):
+    """One line of the log as stored: machine values only (codes, ids, amounts), never a sentence in one
+    language. Never holds a password, token, code or full email address."""
 
     at: str
     type: ActivityType
     actor: Actor
-    summary: str
     details: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("details", mode="before")
@@ -80,12 +81,27 @@ def _plain(value: Any) -> Any:
     return value
 
 
+class ActivityEntry(ActivityRecord):
+    """One line of the log as served: `summary` is composed when read, in the reader's language."""
+
+    summary: str
+
+
+class ActivityTypeLabel(Model):
+    """An activity type the filter offers, named in the reader's language."""
+
+    type: ActivityType
+    label: str
+
+
 class ActivityPage(Model):
-    """A page of the log, newest first; `total` counts every entry the filter matches, on every page."""
+    """A page of the log, newest first; `total` counts every entry the filter matches, on every page.
+    `types` names every type the filter takes, in the reader's language (the console's filter reads it)."""
 
     items: list[ActivityEntry]
     next_cursor: str | None
     total: int
+    types: list[ActivityTypeLabel]
 
 
 # --- SES events (configuration-set event publishing, delivered by EventBridge) ---------------------------

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Self
 
-from pydantic import BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
 
-from csr.i18n import N_
+from csr.i18n import N_, NP_, Message
 from csr.models.base import Model
+from csr.models.currencies import ACTIVE_CURRENCIES
 
 # What `details.fields` says of a field pydantic refuses, by error type: message ids, translated like every
 # message, filled from the error's context (csr.http). A type not here keeps pydantic's English text; a
@@ -20,12 +22,22 @@ _ONE_OF, _DATE, _TIME = (
     N_("Must be a date (YYYY-MM-DD)."),
     N_("Must be an ISO 8601 time."),
 )
-FIELD_MESSAGES: dict[str, str] = {
+_MAX_PLACES = NP_(
+    "Must have at most {decimal_places} decimal place.",
+    "Must have at most {decimal_places} decimal places.",
+    "decimal_places",
+)
+_NOT_NULL = N_("May not be null: {fields}.")
+FIELD_MESSAGES: dict[str, Message] = {
     "missing": N_("Required."),
     "extra_forbidden": N_("Not a field of this request."),
     "string_type": N_("Must be text."),
-    "string_too_short": N_("Must have at least {min_length} character(s)."),
-    "string_too_long": N_("Must be at most {max_length} characters."),
+    "string_too_short": NP_(
+        "Must have at least {min_length} character.", "Must have at least {min_length} characters.", "min_length"
+    ),
+    "string_too_long": NP_(
+        "Must be at most {max_length} character.", "Must be at most {max_length} characters.", "max_length"
+    ),
     "string_pattern_mismatch": N_("Not in the expected format."),
     "bool_type": N_("Must be true or false."),
     "int_type": N_("Must be a whole number."),
@@ -35,15 +47,17 @@ FIELD_MESSAGES: dict[str, str] = {
     "decimal_parsing": _NUMBER,
     "float_type": _NUMBER,
     "float_parsing": _NUMBER,
-    "decimal_max_digits": N_("Must have at most {max_digits} digits."),
-    "decimal_max_places": N_("Must have at most {decimal_places} decimal places."),
+    "decimal_max_digits": NP_(
+        "Must have at most {max_digits} digit.", "Must have at most {max_digits} digits.", "max_digits"
+    ),
+    "decimal_max_places": _MAX_PLACES,
     "greater_than": N_("Must be greater than {gt}."),
     "greater_than_equal": N_("Must be at least {ge}."),
     "less_than": N_("Must be less than {lt}."),
     "less_than_equal": N_("Must be at most {le}."),
     "list_type": N_("Must be a list."),
-    "too_short": N_("Must hold at least {min_length} items."),
-    "too_long": N_("Must hold at most {max_length} items."),
+    "too_short": NP_("Must hold at least {min_length} item.", "Must hold at least {min_length} items.", "min_length"),
+    "too_long": NP_("Must hold at most {max_length} item.", "Must hold at most {max_length} items.", "max_length"),
     "dict_type": _OBJECT,
     "model_type": _OBJECT,
     "model_attributes_type": _OBJECT,
@@ -56,7 +70,7 @@ FIELD_MESSAGES: dict[str, str] = {
     "datetime_type": _TIME,
     "datetime_parsing": _TIME,
     "datetime_from_date_parsing": _TIME,
-    "not_null": N_("May not be null: {fields}."),
+    "not_null": _NOT_NULL,
 }
 
 ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
@@ -85,7 +99,42 @@ Email = Annotated[
         strip_whitespace=True, max_length=254, pattern=rf"^{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})+$"
     ),
 ]
-Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+
+
+def _active_currency(value: Any) -> Any:
+    if isinstance(value, str) and value not in ACTIVE_CURRENCIES:
+        raise ValueError(N_("Must be an ISO 4217 currency code in use (such as CAD, USD or EUR)."))
+    return value
+
+
+Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$"), AfterValidator(_active_currency)]
+
+# Every input time falls between these, once converted to UTC (API.md): a time outside them cannot be
+# written back in API.md's shape (year 1 has no four-digit year; 9999-12-31T23:00-05:00 is in year 10000).
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
+OUT_OF_RANGE = N_("Must fall between 1970-01-01 and 9999-12-31 (UTC).")
+
+
+def utc_moment(text: str) -> datetime:
+    """An ISO 8601 time (no offset means UTC) as a UTC moment within EARLIEST..LATEST; ValueError otherwise,
+    with a message id as its text."""
+    moment = datetime.fromisoformat(text)
+    try:
+        moment = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError(OUT_OF_RANGE) from exc
+    if not EARLIEST <= moment <= LATEST:
+        raise ValueError(OUT_OF_RANGE)
+    return moment
+
+
+def bounded_date(text: str) -> date:
+    """A date (YYYY-MM-DD) within EARLIEST..LATEST; ValueError otherwise."""
+    day = date.fromisoformat(text)
+    if not EARLIEST.date() <= day <= LATEST.date():
+        raise ValueError(OUT_OF_RANGE)
+    return day
 
 
 MAX_DECIMAL_PLACES = 2
@@ -100,9 +149,7 @@ def _json_number(value: Any) -> Any:
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         raise ValueError(N_("Must be a JSON number."))
     if isinstance(value, Decimal) and value.is_finite() and value.adjusted() < 9 and value != value.quantize(_SMALLEST):
-        raise PydanticCustomError(
-            "decimal_max_places", FIELD_MESSAGES["decimal_max_places"], {"decimal_places": MAX_DECIMAL_PLACES}
-        )
+        raise PydanticCustomError("decimal_max_places", _MAX_PLACES.plural, {"decimal_places": MAX_DECIMAL_PLACES})
     return value
 
 
@@ -148,7 +195,7 @@ class RequestModel(Model):
     def _no_null_where_refused(self) -> Self:
         nulls = sorted(name for name in self.not_null & self.model_fields_set if getattr(self, name) is None)
         if nulls:
-            raise PydanticCustomError("not_null", FIELD_MESSAGES["not_null"], {"fields": ", ".join(nulls)})
+            raise PydanticCustomError("not_null", _NOT_NULL, {"fields": ", ".join(nulls)})
         return self
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -13,6 +12,7 @@ from csr import clock
 from csr.i18n import DEFAULT_LANGUAGE, N_, Language
 from csr.models.base import Model
 from csr.models.common import (
+    OUT_OF_RANGE,
     Address,
     Currency,
     District,
@@ -23,6 +23,8 @@ from csr.models.common import (
     Phone,
     RequestModel,
     UpstreamId,
+    bounded_date,
+    utc_moment,
 )
 
 
@@ -59,16 +61,17 @@ MoneyOut = Annotated[Decimal, PlainSerializer(float, return_type=float, when_use
 
 def _schedule_time(value: Any) -> str:
     """A date (`2026-12-01`) stays a date; a date-time becomes UTC with milliseconds (no offset means UTC),
-    so that payments sort soonest first as text."""
+    so that payments sort soonest first as text. Either falls within 1970..9999 (API.md)."""
     if not isinstance(value, str) or len(value) > 40:
         raise ValueError(N_("Must be an ISO 8601 date or date and time."))
     try:
         if len(value) == 10:
-            return date.fromisoformat(value).isoformat()
-        moment = datetime.fromisoformat(value)
+            return bounded_date(value).isoformat()
+        return clock.iso(utc_moment(value))
     except ValueError as exc:
+        if str(exc) == OUT_OF_RANGE:
+            raise
         raise ValueError(N_("Must be an ISO 8601 date or date and time.")) from exc
-    return clock.iso(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
 
 
 ScheduleTime = Annotated[str, BeforeValidator(_schedule_time)]
@@ -206,6 +209,11 @@ class RecoveryCodeSummary(Model):
     expires_at: str | None
 
 
+class AccountView(Account):
+    # The tenant's Payment Administration page of this account; null where the tenant has none.
+    payment_admin_url: str | None = None
+
+
 class CustomerView(Model):
     customer_id: str
     person_id: str
@@ -216,7 +224,7 @@ class CustomerView(Model):
     language: Language
     created_at: str
     portal: PortalView
-    accounts: list[Account]
+    accounts: list[AccountView]
     recovery_code: RecoveryCodeSummary
 
 
@@ -237,11 +245,34 @@ class ImpersonatingCsr(Model):
     email: str
 
 
+class PortalAccount(Model):
+    """A service account as the customer's portal shows it, with its settings."""
+
+    account_number: str
+    nickname: str | None
+    service_address: str
+    billing_address: str
+    autopay: bool
+    paperless: bool
+
+
+class CustomerPortalView(Model):
+    """What the customer sees of their portal: what an impersonation session shows, read-only."""
+
+    first_name: str
+    last_name: str
+    email: str
+    language: Language
+    accounts: list[PortalAccount]
+    payments: list[Payment]
+
+
 class ImpersonationSession(Model):
     customer_id: str
     read_only: Literal[True] = True
     expires_at: str
     csr: ImpersonatingCsr
+    view: CustomerPortalView
 
 
 class EnrollmentSent(Model):

@@ -6,13 +6,14 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
 from csr import clock
 from csr.errors import ValidationFailedError
 from csr.i18n import N_
 from csr.models.base import Model
-from csr.models.common import Email, Name, RequestModel, UpstreamId
+from csr.models.common import OUT_OF_RANGE, Email, Name, RequestModel, UpstreamId, utc_moment
+from csr.text import hidden_characters, mixed_script_word
 
 
 class ConfirmationRequiredError(ValidationFailedError):
@@ -20,23 +21,37 @@ class ConfirmationRequiredError(ValidationFailedError):
 
 
 def require_confirmation(given: Any, word: str) -> None:
-    """The confirmation word is checked before anything else of the request (API.md)."""
+    """The confirmation word is checked before anything else of the request (API.md). Only the word itself
+    passes: a repeated query parameter arrives as a list of them, and is a wrong word."""
     if given != word:
         raise ConfirmationRequiredError("Type {word} to confirm this change.", word=word)
 
+
+def _plain_name(value: str) -> str:
+    """A group name reads as what it is: no invisible character, no word of look-alike letters mixed from
+    Latin, Greek and Cyrillic (two names that look the same would compare different)."""
+    if hidden_characters(value):
+        raise ValueError(N_("Must not hold invisible or control characters."))
+    if mixed_script_word(value):
+        raise ValueError(N_("A word must not mix Latin, Greek and Cyrillic letters."))
+    return value
+
+
+GroupName = Annotated[Name, AfterValidator(_plain_name)]
 
 # A request body is at most 64 KiB, which bounds these lists (about 6,000 short ids).
 ClientIds = Annotated[list[UpstreamId], Field(max_length=10_000)]
 
 
 def _utc_time(value: Any) -> Any:
-    """An input time may omit milliseconds; it is stored as API.md writes times."""
+    """An input time may omit milliseconds; it is stored as API.md writes times, within 1970..9999."""
     if isinstance(value, str):
         try:
-            moment = clock.parse_iso(value)
+            return clock.iso(utc_moment(value.replace("Z", "+00:00")))
         except ValueError as exc:
+            if str(exc) == OUT_OF_RANGE:
+                raise
             raise ValueError(N_("Must be an ISO 8601 time.")) from exc
-        return clock.iso(moment)
     raise ValueError(N_("Must be an ISO 8601 time."))
 
 
@@ -107,7 +122,7 @@ class _Confirmed(RequestModel):
 
 
 class CreateGroupRequest(RequestModel):
-    name: Name
+    name: GroupName
     client_ids: ClientIds = Field(min_length=1)
 
 
@@ -117,7 +132,7 @@ class UpdateGroupRequest(_Confirmed):
 
     add_client_ids: ClientIds | None = None
     remove_client_ids: ClientIds | None = None
-    name: Name | None = None
+    name: GroupName | None = None
     confirmation: str
 
     @model_validator(mode="after")
@@ -209,6 +224,29 @@ class GroupView(Model):
     status: GroupStatus
     clients: list[GroupClient]
     employees: list[GroupEmployee]
+    client_count: Count = 0
+    # With `clients_limit`, `clients` is one page of the group's clients, and this is where the next starts.
+    clients_next_cursor: str | None = None
+
+
+class EmployeeGroup(Model):
+    group_id: str
+    group_name: str
+    role: GroupRole
+
+
+class EmployeeRow(Model):
+    employee_id: str
+    name: str
+    email: str
+    role: FeedRole
+    assignable: bool
+    groups: list[EmployeeGroup]
+
+
+class EmployeeList(Model):
+    items: list[EmployeeRow]
+    next_cursor: str | None
 
 
 class AvailableClient(Model):
@@ -228,6 +266,7 @@ class ProcessRequestView(Model):
     operation: Operation
     group_id: str
     group_name: str
+    new_name: str | None = None
     initiated_by: str
     status: RequestStatus
     created_at: str
@@ -278,7 +317,6 @@ class ProcessRequest(ProcessRequestView):
 
     add_client_ids: list[str] = Field(default_factory=list)
     remove_client_ids: list[str] = Field(default_factory=list)
-    new_name: str | None = None
     assignments: list[Assignment] = Field(default_factory=list)
 
     def view(self) -> ProcessRequestView:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from csr import clock
@@ -25,7 +26,16 @@ class NameTakenError(ConflictError):
 
 class ClientsUnavailableError(ValidationFailedError):
     code = "clients_unavailable"
-    message = "Some clients cannot join this group: they have no active relationship or are in another group."
+    message = "Some clients cannot join this group: each refused client is listed with the reason."
+
+
+class Unavailable(StrEnum):
+    """Why a client cannot join a group (`details.clients[].reason`)."""
+
+    UNKNOWN = "unknown"
+    NO_ACTIVE_RELATIONSHIP = "no_active_relationship"
+    IN_GROUP = "in_group"
+    CHANGE_PENDING = "change_pending"  # a request still pending put it in a group
 
 
 class EmployeesUnavailableError(ValidationFailedError):
@@ -38,18 +48,26 @@ def relationship_active(client: Client, moment: datetime) -> bool:
     return client.relationship.status == "active" and clock.parse_iso(client.relationship.expires_at) > moment
 
 
-def available_for(client: Client | None, group_id: str | None, moment: datetime) -> bool:
-    """A client may join `group_id` (None: a new group) when its relationship is active and it is in no
-    other group of the provider (being in this very group already is fine)."""
-    if client is None or not relationship_active(client, moment):
-        return False
-    return client.group_id is None or client.group_id == group_id
+def unavailable_reason(client: Client | None, group_id: str | None, moment: datetime) -> Unavailable | None:
+    """Why the client may not join `group_id` (None: a new group), or None when it may: its relationship
+    is active and it is in no other group of the provider (being in this very group already is fine).
+    A client in another group is `in_group`; the caller knows whether the request that put it there is
+    still pending (`change_pending`)."""
+    if client is None:
+        return Unavailable.UNKNOWN
+    if not relationship_active(client, moment):
+        return Unavailable.NO_ACTIVE_RELATIONSHIP
+    if client.group_id is None or client.group_id == group_id:
+        return None
+    return Unavailable.IN_GROUP
 
 
 def unavailable_clients(
     client_ids: Iterable[str], found: dict[str, Client], group_id: str | None, moment: datetime
-) -> list[str]:
-    return [cid for cid in dict.fromkeys(client_ids) if not available_for(found.get(cid), group_id, moment)]
+) -> dict[str, Unavailable]:
+    """Each unavailable client among `client_ids` with its reason, in request order, once."""
+    reasons = {cid: unavailable_reason(found.get(cid), group_id, moment) for cid in dict.fromkeys(client_ids)}
+    return {cid: reason for cid, reason in reasons.items() if reason is not None}
 
 
 def assignable(employee: Employee | None) -> bool:
@@ -57,9 +75,14 @@ def assignable(employee: Employee | None) -> bool:
     return employee is not None and employee.role != "business_account_manager"
 
 
-def refuse_clients(client_ids: list[str]) -> None:
-    if client_ids:
-        raise ClientsUnavailableError(client_ids=client_ids[:MAX_LISTED_IDS], count=len(client_ids))
+def refuse_clients(reasons: dict[str, Unavailable]) -> None:
+    if reasons:
+        listed = list(reasons.items())[:MAX_LISTED_IDS]
+        raise ClientsUnavailableError(
+            client_ids=[cid for cid, _ in listed],
+            clients=[{"client_id": cid, "reason": reason.value} for cid, reason in listed],
+            count=len(reasons),
+        )
 
 
 def refuse_employees(employee_ids: list[str]) -> None:

@@ -16,6 +16,12 @@ MAX_FAILED_LOGINS = 10
 LOCKED_STATUSES = frozenset({PortalStatus.LOCKED, PortalStatus.PERMANENT_LOCK, PortalStatus.HIDDEN})
 
 
+def voids_credentials(before: PortalStatus, after: PortalStatus) -> bool:
+    """A reset link or recovery code must not outlive the enrolment it was issued for: leaving `enrolled`
+    (a lock, permanent lock, hide, or the failed-login lockout) voids them."""
+    return before is PortalStatus.ENROLLED and after is not PortalStatus.ENROLLED
+
+
 class Transition(StrEnum):
     ENROLL = "enroll"
     LOCK = "lock"

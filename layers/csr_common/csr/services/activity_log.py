@@ -11,6 +11,7 @@ from csr.auth import Caller
 from csr.cursor import decode_cursor, encode_cursor
 from csr.data import activity
 from csr.errors import InvalidCursorError
+from csr.i18n.activity import served, type_labels
 from csr.models.activity import ActivityEntry, ActivityPage, ActivityType
 from csr.models.filters import parse_comma_list
 from csr.services.customer_changes import load_customer
@@ -47,14 +48,15 @@ def list_activity(
     size = VIEW_ALL_LIMIT if view_all else limit
     # One more than the page, to know whether a next page exists without serving an empty one.
     stored = activity.read_entries(caller.tenant_id, customer_id, types, cutoff, before, size + 1)
-    served = _within_budget([stored_entry.entry for stored_entry in stored[:size]])
+    page = _within_budget([served(stored_entry.entry, caller.language) for stored_entry in stored[:size]])
     next_cursor = None
-    if len(stored) > len(served):
-        next_cursor = encode_cursor(caller.tenant_id, query, {"before": stored[len(served) - 1].sort_key})
+    if len(stored) > len(page):
+        next_cursor = encode_cursor(caller.tenant_id, query, {"before": stored[len(page) - 1].sort_key})
     return ActivityPage(
-        items=served,
+        items=page,
         next_cursor=next_cursor,
         total=activity.count_entries(caller.tenant_id, customer_id, types, cutoff),
+        types=type_labels(caller.language),
     )
 
 

@@ -31,7 +31,7 @@ from csr.data.expiry import DueEntry
 from csr.data.process_requests import Watch
 from csr.models.groups import RequestStatus
 from csr.observability import logger
-from csr.services import access, group_worker
+from csr.services import deactivation, group_worker
 from csr.services.relationships import take_out_expired
 
 # Time kept in hand: a step is a few DynamoDB calls, or a group request stored and queued.
@@ -73,7 +73,7 @@ class LockDeactivations:
         return [(marker.tenant_id, marker.customer_id) for marker in found]
 
     def finish(self, tenant_id: str, customer_id: str) -> None:
-        access.finish_deactivation(tenant_id, customer_id)
+        deactivation.finish_deactivation(tenant_id, customer_id)
 
 
 @dataclass

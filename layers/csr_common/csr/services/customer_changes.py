@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -17,8 +17,10 @@ from csr.data.customers import CustomerPartition
 from csr.data.dynamo import Transaction
 from csr.data.errors import ConditionFailed, UniqueTaken
 from csr.errors import ConcurrentChangeError, ConflictError, customer_not_found
-from csr.models.activity import ActivityEntry, ActivityType, Actor
+from csr.models.activity import ActivityRecord, ActivityType, Actor
 from csr.models.customers import Customer
+from csr.rules.expiry import is_live
+from csr.rules.portal import voids_credentials
 
 # The retry budget of every read-decide-write use case. Each lost race means another writer's change
 # landed; the busiest customer sees a burst of about twenty concurrent writers (failed logins racing a
@@ -29,8 +31,32 @@ WRITE_ATTEMPTS = 25
 T = TypeVar("T")
 
 
-def entry(moment: datetime, kind: ActivityType, actor: Actor, summary: str, **details: Any) -> ActivityEntry:
-    return ActivityEntry(at=clock.iso(moment), type=kind, actor=actor, summary=summary, details=details)
+def entry(moment: datetime, kind: ActivityType, actor: Actor, **details: Any) -> ActivityRecord:
+    """An activity-log entry: its type and machine details (its sentence is composed when read)."""
+    return ActivityRecord(at=clock.iso(moment), type=kind, actor=actor, details=details)
+
+
+def voided_entries(
+    found: CustomerPartition, after: Customer, moment: datetime, actor: Actor, cause: ActivityType
+) -> list[ActivityRecord]:
+    """One entry for each live reset link and recovery code that turning `found` into `after` voids (the
+    customer's write deletes them, `data.customers`), so that the log says why they no longer work."""
+    if not voids_credentials(found.customer.portal.status, after.portal.status):
+        return []
+    voided = []
+    if is_live(found.reset_pointer, moment) and found.reset_pointer is not None:
+        voided.append(
+            entry(
+                moment,
+                ActivityType.PASSWORD_RESET_LINK_REVOKED,
+                actor,
+                voided_by=cause,
+                expires_at=found.reset_pointer.expires_at,
+            )
+        )
+    if is_live(found.recovery_code, moment):
+        voided.append(entry(moment, ActivityType.RECOVERY_CODE_REVOKED, actor, voided_by=cause))
+    return voided
 
 
 def load_customer(caller: Caller, customer_id: str) -> CustomerPartition:
@@ -44,7 +70,7 @@ def save(
     caller: Caller,
     before: Customer | None,
     after: Customer,
-    entries: list[ActivityEntry],
+    entries: Sequence[ActivityRecord],
     moment: datetime,
     tx: Transaction | None = None,
 ) -> Customer:

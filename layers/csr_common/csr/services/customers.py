@@ -14,8 +14,10 @@ from csr.ids import new_id, new_token, token_hash
 from csr.models.activity import ActivityType, Actor
 from csr.models.customers import (
     Account,
+    AccountView,
     CreateCustomerRequest,
     Customer,
+    CustomerPortalView,
     CustomerView,
     ImpersonatingCsr,
     ImpersonationSession,
@@ -25,6 +27,7 @@ from csr.models.customers import (
     PaymentFeed,
     PaymentList,
     PaymentStatus,
+    PortalAccount,
     PortalState,
     PortalStatus,
     PortalView,
@@ -34,20 +37,26 @@ from csr.models.customers import (
 from csr.rules.expiry import is_live
 from csr.services.customer_changes import entry, load_customer, save
 from csr.settings import get_settings
+from csr.tenants import tenant_settings
 
 IMPERSONATION_TTL = timedelta(minutes=15)
 
 
-def view(customer: Customer, code: RecoveryCode | None) -> CustomerView:
+def view(tenant_id: str, customer: Customer, code: RecoveryCode | None) -> CustomerView:
     live_code = code if is_live(code, clock.now()) else None
     portal = customer.portal
+    tenant = tenant_settings(tenant_id)
+    accounts = [
+        AccountView(**account.model_dump(), payment_admin_url=tenant.payment_admin_link(account.account_number))
+        for account in customer.accounts
+    ]
     return CustomerView(
         **customer.model_dump(
             include={"customer_id", "person_id", "first_name", "last_name", "email", "phone", "language"}
         ),
         created_at=customer.created_at,
         portal=PortalView(**portal.model_dump(), enrolled=portal.enrolled),
-        accounts=customer.accounts,
+        accounts=accounts,
         recovery_code=RecoveryCodeSummary(
             active=live_code is not None, expires_at=live_code.expires_at if live_code else None
         ),
@@ -74,17 +83,16 @@ def create_customer(caller: Caller, request: CreateCustomerRequest) -> CustomerV
         moment,
         ActivityType.CUSTOMER_CREATED,
         Actor.csr(caller.sub, caller.email),
-        "Customer added",
         accounts=numbers,
         portal_status=customer.portal.status,
     )
     stored = save(caller, None, customer, [created], moment)
-    return view(stored, None)
+    return view(caller.tenant_id, stored, None)
 
 
 def get_customer(caller: Caller, customer_id: str) -> CustomerView:
     found = load_customer(caller, customer_id)
-    return view(found.customer, found.recovery_code)
+    return view(caller.tenant_id, found.customer, found.recovery_code)
 
 
 def update_customer(caller: Caller, customer_id: str, request: UpdateCustomerRequest) -> CustomerView:
@@ -112,12 +120,10 @@ def update_customer(caller: Caller, customer_id: str, request: UpdateCustomerReq
         f"accounts.{old.account_number}" for old, new in zip(before.accounts, after.accounts, strict=True) if old != new
     ]
     if not changed:
-        return view(before, found.recovery_code)
+        return view(caller.tenant_id, before, found.recovery_code)
     moment = clock.now()
-    updated = entry(
-        moment, ActivityType.PROFILE_UPDATED, Actor.csr(caller.sub, caller.email), "Profile updated", fields=changed
-    )
-    return view(save(caller, before, after, [updated], moment), found.recovery_code)
+    updated = entry(moment, ActivityType.PROFILE_UPDATED, Actor.csr(caller.sub, caller.email), fields=changed)
+    return view(caller.tenant_id, save(caller, before, after, [updated], moment), found.recovery_code)
 
 
 def add_account(caller: Caller, customer_id: str, request: NewAccount) -> CustomerView:
@@ -135,11 +141,10 @@ def add_account(caller: Caller, customer_id: str, request: NewAccount) -> Custom
         moment,
         ActivityType.ACCOUNT_ADDED,
         Actor.csr(caller.sub, caller.email),
-        "Service account added",
         account_number=request.account_number,
     )
     stored = save(caller, before, after, [added], moment)
-    return view(stored, found.recovery_code)
+    return view(caller.tenant_id, stored, found.recovery_code)
 
 
 def list_payments(caller: Caller, customer_id: str, statuses: frozenset[PaymentStatus] | None) -> PaymentList:
@@ -176,7 +181,6 @@ def start_impersonation(caller: Caller, customer_id: str) -> ImpersonationStarte
         moment,
         ActivityType.IMPERSONATION_STARTED,
         Actor.csr(caller.sub, caller.email),
-        "Read-only impersonation started",
         expires_at=clock.iso(expires),
     )
     activity.record(tx, caller.tenant_id, customer_id, [started], moment)
@@ -187,10 +191,21 @@ def start_impersonation(caller: Caller, customer_id: str) -> ImpersonationStarte
 
 def check_impersonation(caller: Caller, session_token: str) -> ImpersonationSession:
     stored = sessions.session(caller.tenant_id, token_hash(session_token))
-    if stored is None or not is_live(stored, clock.now()):
+    found = customers.load(caller.tenant_id, stored.customer_id) if stored else None
+    if stored is None or found is None or not is_live(stored, clock.now()):
         raise NotFoundError("No such impersonation session, or it has expired.")
+    customer = found.customer
+    view = CustomerPortalView(
+        first_name=customer.first_name,
+        last_name=customer.last_name,
+        email=customer.email,
+        language=customer.language,
+        accounts=[PortalAccount.model_validate(account.model_dump()) for account in customer.accounts],
+        payments=payments.payments(caller.tenant_id, customer.customer_id),
+    )
     return ImpersonationSession(
         customer_id=stored.customer_id,
         expires_at=stored.expires_at,
         csr=ImpersonatingCsr(id=stored.csr_id, email=stored.csr_email),
+        view=view,
     )

@@ -17,14 +17,14 @@ from csr import clock
 from csr.data import activity, emails
 from csr.data.dynamo import Transaction
 from csr.data.emails import AlreadyRecorded, SentMessage
-from csr.models.activity import ActivityEntry, ActivityType, Actor, SesEvent, SesEventDetail
+from csr.models.activity import ActivityRecord, ActivityType, Actor, SesEvent, SesEventDetail
 from csr.observability import logger
 from csr.text import mask_email
 
-_ENTRIES = {
-    "Delivery": (ActivityType.EMAIL_DELIVERED, "Email delivered"),
-    "Bounce": (ActivityType.EMAIL_BOUNCED, "Email bounced"),
-    "Complaint": (ActivityType.EMAIL_COMPLAINED, "Recipient reported the email as spam"),
+_ENTRY_TYPES = {
+    "Delivery": ActivityType.EMAIL_DELIVERED,
+    "Bounce": ActivityType.EMAIL_BOUNCED,
+    "Complaint": ActivityType.EMAIL_COMPLAINED,
 }
 
 
@@ -51,9 +51,11 @@ def record_ses_event(raw: dict[str, Any]) -> Outcome:
         logger.warning("SES event for a message we have no record of", extra=log)
         return Outcome.UNKNOWN_MESSAGE
     moment = _happened_at(event)
-    kind, summary = _ENTRIES[detail.event_type]
-    entry = ActivityEntry(
-        at=clock.iso(moment), type=kind, actor=Actor.system(), summary=summary, details=_details(detail, sent)
+    entry = ActivityRecord(
+        at=clock.iso(moment),
+        type=_ENTRY_TYPES[detail.event_type],
+        actor=Actor.system(),
+        details=_details(detail, sent),
     )
     tx = Transaction()
     emails.add_event_marker(tx, message_id, detail.event_type, clock.now())

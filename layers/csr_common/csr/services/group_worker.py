@@ -30,8 +30,9 @@ from csr.models.groups import GroupStatus, Operation, ProcessRequest, RequestSta
 from csr.observability import logger
 from csr.rules.groups import assignable, relationship_active
 
-# Guards per transaction: the other two items are the request's progress and the group's count.
-CLIENT_CHUNK = MAX_TRANSACTION_ITEMS - 2
+# Clients per transaction: each is 3 items (its guard and its two available-index entries); the other two
+# items are the request's progress and the group's count.
+CLIENT_CHUNK = (MAX_TRANSACTION_ITEMS - 2) // 3
 # Confirmed guards deleted per BatchWriteItem when a group is deleted.
 DELETE_CHUNK = 25
 # Time kept in hand when deciding to start another chunk: one chunk is a few DynamoDB calls.
@@ -158,7 +159,7 @@ def _remove_clients(tenant_id: str, request: ProcessRequest, done: int, chunk: l
             continue
         if expired_only and relationship_active(client, moment):
             continue  # renewed since the request was made
-        group_store.add_membership_release(tx, tenant_id, client_id, request.group_id)
+        group_store.add_membership_release(tx, tenant_id, client, request.group_id)
         released += 1
     request_store.add_progress(tx, tenant_id, request.request_id, done, done + len(chunk))
     group_store.add_group_change(tx, tenant_id, request.group_id, request_id=request.request_id, client_delta=-released)
@@ -182,7 +183,7 @@ def _delete_group(tenant_id: str, request: ProcessRequest, budget: Budget) -> Ou
             if membership["group_id"] == request.group_id
         ]
         if mine:
-            group_store.release_memberships(tenant_id, mine)
+            group_store.release_memberships(tenant_id, list(client_store.load_clients(tenant_id, mine).values()))
             tx = Transaction()
             request_store.add_progress(tx, tenant_id, request.request_id, done, done + len(mine))
             tx.commit()
@@ -267,7 +268,7 @@ def fail_request(tenant_id: str, request_id: str, reason: str) -> None:
             for client_id, membership in group_store.memberships(tenant_id, added).items()
             if membership["request_id"] == request_id and membership["group_id"] == request.group_id
         ]
-        group_store.release_memberships(tenant_id, ours)
+        group_store.release_memberships(tenant_id, list(client_store.load_clients(tenant_id, ours).values()))
         group_store.add_group_change(
             tx,
             tenant_id,

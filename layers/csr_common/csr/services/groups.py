@@ -9,6 +9,7 @@ left pending without a message.
 from __future__ import annotations
 
 from contextlib import suppress
+from dataclasses import dataclass
 from datetime import datetime
 
 from csr import clock
@@ -26,7 +27,11 @@ from csr.models.groups import (
     AssignEmployeesRequest,
     AvailableClient,
     AvailableClientList,
+    Client,
     CreateGroupRequest,
+    EmployeeGroup,
+    EmployeeList,
+    EmployeeRow,
     Group,
     GroupAccepted,
     GroupList,
@@ -104,6 +109,22 @@ def submit(tenant_id: str, request: ProcessRequest, tx: Transaction, undo: Trans
         raise
 
 
+def _unavailable(
+    tenant_id: str, client_ids: list[str], found: dict[str, Client], group_id: str | None, moment: datetime
+) -> dict[str, rules.Unavailable]:
+    """The clients that cannot join, each with its reason: a client in another group is `change_pending`
+    while the request that put it there is (read only when some client is refused)."""
+    reasons = rules.unavailable_clients(client_ids, found, group_id, moment)
+    grouped = [cid for cid, reason in reasons.items() if reason is rules.Unavailable.IN_GROUP]
+    if grouped:
+        held = group_store.memberships(tenant_id, grouped)
+        pending = request_store.pending_among(tenant_id, [membership["request_id"] for membership in held.values()])
+        for cid in grouped:
+            if cid in held and held[cid]["request_id"] in pending:
+                reasons[cid] = rules.Unavailable.CHANGE_PENDING
+    return reasons
+
+
 def create_group(caller: Caller, body: CreateGroupRequest) -> GroupAccepted:
     """A name claimed by a concurrent request cancels the transaction (a transaction conflict, not yet a
     failed condition): checked again, the name is `name_taken`, or free. So is a rename's."""
@@ -113,7 +134,7 @@ def create_group(caller: Caller, body: CreateGroupRequest) -> GroupAccepted:
 def _create_group(caller: Caller, body: CreateGroupRequest) -> GroupAccepted:
     moment = clock.now()
     found = client_store.load_clients(caller.tenant_id, body.client_ids)
-    rules.refuse_clients(rules.unavailable_clients(body.client_ids, found, None, moment))
+    rules.refuse_clients(_unavailable(caller.tenant_id, body.client_ids, found, None, moment))
     group = Group(group_id=new_id("grp"), name=body.name, status=GroupStatus.PENDING, created_at=clock.iso(moment))
     request = new_request(
         Operation.CREATE_GROUP,
@@ -140,7 +161,7 @@ def _update_group(caller: Caller, group_id: str, body: UpdateGroupRequest) -> Re
     group = _changeable_group(caller, group_id)
     adds = list(dict.fromkeys(body.add_client_ids or ()))
     found = client_store.load_clients(caller.tenant_id, adds)
-    rules.refuse_clients(rules.unavailable_clients(adds, found, group_id, moment))
+    rules.refuse_clients(_unavailable(caller.tenant_id, adds, found, group_id, moment))
     request = new_request(
         Operation.UPDATE_GROUP,
         group,
@@ -162,7 +183,7 @@ def _update_group(caller: Caller, group_id: str, body: UpdateGroupRequest) -> Re
     return RequestAccepted(request_id=request.request_id)
 
 
-def delete_group(caller: Caller, group_id: str, confirmation: str | None) -> RequestAccepted:
+def delete_group(caller: Caller, group_id: str, confirmation: str | list[str] | None) -> RequestAccepted:
     require_confirmation(confirmation, "DELETE")
     group = _changeable_group(caller, group_id)
     request = new_request(Operation.DELETE_GROUP, group, caller.email, clock.now(), items_total=group.client_count)
@@ -197,16 +218,37 @@ def remove_expired_clients(
 # --- reads ------------------------------------------------------------------------------------------
 
 
-def get_group(caller: Caller, group_id: str) -> GroupView:
+@dataclass(frozen=True)
+class ClientsPage:
+    """Which of the group's clients a view shows: all of them (`limit` None), or a page of those whose name
+    starts with `q`, from `cursor`."""
+
+    q: str = ""
+    limit: int | None = None
+    cursor: str | None = None
+
+
+def get_group(caller: Caller, group_id: str, page: ClientsPage | None = None) -> GroupView:
     group = group_store.load_group(caller.tenant_id, group_id)
     if group is None or group.status == GroupStatus.DELETED:
         raise group_not_found()
+    employees = group_store.assignments(caller.tenant_id, group_id)
+    if page is None or page.limit is None:
+        clients, next_cursor = group_store.members(caller.tenant_id, group_id), None
+    else:
+        query = {"list": "group-clients", "group_id": group_id, "q": page.q}
+        after = decode_cursor(caller.tenant_id, query, page.cursor) if page.cursor else None
+        found, last = group_store.members_named(caller.tenant_id, group_id, page.q, after, page.limit)
+        clients = [client for client in found if fold(client.name).startswith(fold(page.q))]
+        next_cursor = encode_cursor(caller.tenant_id, query, last) if last else None
     return GroupView(
         group_id=group.group_id,
         name=group.name,
         status=group.status,
-        clients=group_store.members(caller.tenant_id, group_id),
-        employees=group_store.assignments(caller.tenant_id, group_id),
+        clients=clients,
+        employees=employees,
+        client_count=group.client_count,
+        clients_next_cursor=next_cursor,
     )
 
 
@@ -238,8 +280,10 @@ def get_request(caller: Caller, request_id: str) -> ProcessRequestView:
 
 
 def available_clients(caller: Caller, q: str | None, limit: int, cursor: str | None) -> AvailableClientList:
-    """Clients by name (then, for a query, those found by business number only), read from the index until
-    the page holds `limit` available ones."""
+    """Clients by name (then, for a query, those found by business number only), read from the available
+    index until the page holds `limit` of them. The index holds only available clients, so a page reads about
+    `limit` entries however many clients are grouped; each is confirmed against its membership guard (one
+    BatchGetItem), which a client that joined a group meanwhile still has."""
     moment = clock.now()
     query = {"list": "available-clients", "q": q}
     position = decode_cursor(caller.tenant_id, query, cursor) if cursor else {"by_number": False, "after": None}
@@ -249,29 +293,19 @@ def available_clients(caller: Caller, q: str | None, limit: int, cursor: str | N
     items: list[AvailableClient] = []
     prefix = fold(q or "")
     while True:
-        ids, last = client_store.index_page(caller.tenant_id, by_number, q or "", after, limit)
-        found = client_store.load_clients(caller.tenant_id, ids)
-        for cid in ids:
-            client = found.get(cid)
-            named = client is not None and fold(client.name).startswith(prefix)
+        entries, last = client_store.available_page(caller.tenant_id, by_number, q or "", after, limit)
+        grouped = group_store.memberships(caller.tenant_id, [entry.client_id for entry in entries])
+        for entry in entries:
+            named = fold(entry.name).startswith(prefix)
             # By name, the name is checked (the index matches a very long one by its first bytes only,
             # csr.data.keys.key_prefix); by business number, a client its name already found is not listed again.
             wanted = not named if by_number else named
-            if client and wanted and rules.available_for(client, None, moment):
-                items.append(
-                    AvailableClient(
-                        client_id=cid,
-                        name=client.name,
-                        business_number=client.business_number,
-                        relationship_expires_at=client.relationship.expires_at,
-                    )
-                )
-            if len(items) == limit and client is not None:
-                more = cid != ids[-1] or last is not None or (not by_number and bool(q))
-                next_position = {
-                    "by_number": by_number,
-                    "after": client_store.index_position(caller.tenant_id, client, by_number),
-                }
+            current = entry.client_id not in grouped and clock.parse_iso(entry.relationship_expires_at) > moment
+            if wanted and current:
+                items.append(AvailableClient.model_validate(entry, from_attributes=True))
+            if len(items) == limit:
+                more = entry is not entries[-1] or last is not None or (not by_number and bool(q))
+                next_position = {"by_number": by_number, "after": entry.position}
                 return AvailableClientList(
                     items=items, next_cursor=encode_cursor(caller.tenant_id, query, next_position) if more else None
                 )
@@ -281,3 +315,32 @@ def available_clients(caller: Caller, q: str | None, limit: int, cursor: str | N
             by_number, after = True, None
         else:
             return AvailableClientList(items=items, next_cursor=None)
+
+
+def list_employees(caller: Caller, q: str | None, limit: int, cursor: str | None) -> EmployeeList:
+    """The provider's employees by name, or those with a word of their name or email starting with each word
+    of `q`; each with the groups it is assigned to (one Query per employee listed, then their groups)."""
+    query = {"list": "employees", "q": q}
+    position = decode_cursor(caller.tenant_id, query, cursor).get("after") if cursor else None
+    after = position if isinstance(position, str) else None
+    found, last = client_store.employee_page(caller.tenant_id, q or "", after, limit)
+    held = {e.employee_id: group_store.groups_of_employee(caller.tenant_id, e.employee_id) for e in found}
+    listed = group_store.load_groups(caller.tenant_id, {gid for assigned in held.values() for gid, _ in assigned})
+    return EmployeeList(
+        items=[
+            EmployeeRow(
+                employee_id=employee.employee_id,
+                name=employee.name,
+                email=employee.email,
+                role=employee.role,
+                assignable=rules.assignable(employee),
+                groups=[
+                    EmployeeGroup(group_id=gid, group_name=listed[gid].name, role=role)
+                    for gid, role in held[employee.employee_id]
+                    if gid in listed
+                ],
+            )
+            for employee in found
+        ],
+        next_cursor=encode_cursor(caller.tenant_id, query, {"after": last}) if last else None,
+    )

@@ -61,7 +61,6 @@ def issue_recovery_code(caller: Caller, customer_id: str) -> RecoveryCodeIssued:
             moment,
             ActivityType.RECOVERY_CODE_GENERATED,
             Actor.csr(caller.sub, caller.email),
-            "Recovery code generated",
             expires_at=clock.iso(expires),
             replaced_active_code=active_code(found, moment) is not None,
         )
@@ -103,9 +102,7 @@ def revoke_recovery_code(caller: Caller, customer_id: str) -> None:
             raise NoActiveCodeError()
         tx = Transaction()
         credentials.add_code_revocation(tx, caller.tenant_id, customer_id, code)
-        revoked = entry(
-            moment, ActivityType.RECOVERY_CODE_REVOKED, Actor.csr(caller.sub, caller.email), "Recovery code revoked"
-        )
+        revoked = entry(moment, ActivityType.RECOVERY_CODE_REVOKED, Actor.csr(caller.sub, caller.email))
         activity.record(tx, caller.tenant_id, customer_id, [revoked], moment)
         tx.commit()
 

@@ -88,7 +88,6 @@ def redeem_reset_token(caller: Caller, request: PasswordResetRequest) -> None:
             moment,
             ActivityType.PASSWORD_RESET_COMPLETED,
             Actor.customer(before.customer_id),
-            "Password set through a reset link",
         )
         return save(caller, before, _with_new_password(before, password_hash), [completed], moment, tx=tx)
 
@@ -126,7 +125,6 @@ def redeem_recovery_code(caller: Caller, request: RecoveryRequest) -> None:
             moment,
             ActivityType.RECOVERY_CODE_REDEEMED,
             Actor.customer(customer_id),
-            "Password set with a recovery code",
         )
         return save(caller, before, _with_new_password(before, password_hash), [redeemed], moment, tx=tx)
 
@@ -140,12 +138,10 @@ def _record_failed_code(tenant_id: str, customer_id: str, code: RecoveryCode, mo
     revoked = failure_revokes(failed)
     tx = Transaction()
     credentials.add_code_failure(tx, tenant_id, customer_id, code, revoke=revoked)
-    summary = "Wrong recovery code; the code was revoked" if revoked else "Wrong recovery code"
     failure = entry(
         moment,
         ActivityType.RECOVERY_CODE_FAILED,
         Actor.customer(customer_id),
-        summary,
         failed_attempts=failed,
         revoked=revoked,
     )

@@ -44,12 +44,14 @@ def _upsert_client(tenant_id: str, client_id: str, body: ClientFeed) -> Client:
 
 
 def upsert_employee(caller: Caller, employee_id: str, body: EmployeeFeed) -> Employee:
-    """One item, no index: written again when a concurrent write of it cancels the transaction."""
+    """The profile and its index entries, written on condition that the profile is still the one read (whose
+    entries are removed): a concurrent feed of the same employee makes it read and decide again."""
     employee = Employee(employee_id=employee_id, **body.model_dump())
 
     def attempt() -> Employee:
+        before = client_store.load_employees(caller.tenant_id, [employee_id]).get(employee_id)
         tx = Transaction()
-        client_store.add_employee_write(tx, caller.tenant_id, employee)
+        client_store.add_employee_write(tx, caller.tenant_id, before, employee)
         tx.commit()
         return employee
 
@@ -81,6 +83,7 @@ def take_out_expired(since: date, moment: datetime, keep_going: Callable[[], boo
 def _take_out(due: list[DueRelationship]) -> None:
     by_group: dict[tuple[str, str], list[DueRelationship]] = defaultdict(list)
     alone = Transaction()
+    ended: list[tuple[str, Client]] = []
     for tenant_id in {entry.tenant_id for entry in due}:
         entries = [entry for entry in due if entry.tenant_id == tenant_id]
         found = client_store.load_clients(tenant_id, [entry.client_id for entry in entries])
@@ -90,6 +93,11 @@ def _take_out(due: list[DueRelationship]) -> None:
                 by_group[(tenant_id, client.group_id)].append(entry)
             else:
                 client_store.add_due_handled(alone, entry)
+                if client is not None:
+                    ended.append((tenant_id, client))
+    # No longer available: out of the picker's index first (a run stopped before the due entries leave
+    # their index does it again), in batches: with the due entries they would not fit one transaction.
+    client_store.remove_available(ended)
     alone.commit()
     for (tenant_id, group_id), entries in by_group.items():
         tx, undo = Transaction(), Transaction()

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
+from zoneinfo import ZoneInfo
 
 from csr import clock, email
 from csr.auth import Caller
@@ -25,7 +26,7 @@ from csr.email import EmailContent
 from csr.errors import ConflictError
 from csr.i18n import Language
 from csr.ids import new_token, token_hash
-from csr.models.activity import ActivityEntry, ActivityType, Actor
+from csr.models.activity import ActivityRecord, ActivityType, Actor
 from csr.models.customers import EnrollmentSent, PortalState
 from csr.models.recovery import ResetLinkSent
 from csr.rules import portal
@@ -33,6 +34,7 @@ from csr.rules.portal import Refusal, Transition
 from csr.rules.recovery import RESET_LINK_TTL, require_issuable
 from csr.services.customer_changes import entry, load_customer, retry_on_conflict, save
 from csr.settings import get_settings
+from csr.tenants import tenant_settings
 from csr.text import mask_email
 
 
@@ -42,12 +44,11 @@ def _new_link() -> tuple[str, str, datetime]:
     return token, f"{get_settings().portal_base_url}/reset-password?token={token}", clock.now() + RESET_LINK_TTL
 
 
-def _link_sent(caller: Caller, moment: datetime, sent_to: str, expires: datetime, superseded: bool) -> ActivityEntry:
+def _link_sent(caller: Caller, moment: datetime, sent_to: str, expires: datetime, superseded: bool) -> ActivityRecord:
     return entry(
         moment,
         ActivityType.PASSWORD_RESET_LINK_SENT,
         Actor.csr(caller.sub, caller.email),
-        f"Password reset link emailed to {sent_to}",
         sent_to=sent_to,
         expires_at=clock.iso(expires),
         superseded_previous=superseded,
@@ -55,14 +56,16 @@ def _link_sent(caller: Caller, moment: datetime, sent_to: str, expires: datetime
 
 
 def _email_link(
+    tenant_id: str,
     found: CustomerPartition,
-    compose: Callable[[str, str, Language], EmailContent],
+    compose: Callable[[str, datetime, ZoneInfo, Language], EmailContent],
     store: Callable[[str, datetime, str, str], None],
 ) -> tuple[str, datetime]:
     """Email the customer a new link written by `compose`, then `store` it (token hash, expiry, message id,
     masked address; again on a concurrent change): where it went, masked, and when it expires."""
     token, link, expires = _new_link()
-    message_id = email.send(found.customer.email, compose(link, clock.iso(expires), found.customer.language))
+    zone = tenant_settings(tenant_id).time_zone
+    message_id = email.send(found.customer.email, compose(link, expires, zone, found.customer.language))
     sent_to = mask_email(found.customer.email)
     retry_on_conflict(lambda: store(token_hash(token), expires, message_id, sent_to))
     return sent_to, expires
@@ -71,7 +74,9 @@ def _email_link(
 def send_reset_link(caller: Caller, customer_id: str) -> ResetLinkSent:
     found = load_customer(caller, customer_id)
     require_issuable(found.customer.portal.status)
-    sent_to, expires = _email_link(found, email.reset_link_email, partial(_store, caller, customer_id))
+    sent_to, expires = _email_link(
+        caller.tenant_id, found, email.reset_link_email, partial(_store, caller, customer_id)
+    )
     return ResetLinkSent(sent_to=sent_to, expires_at=clock.iso(expires))
 
 
@@ -106,7 +111,9 @@ def enroll(caller: Caller, customer_id: str) -> EnrollmentSent:
     the token, the email's record and both entries are one transaction."""
     found = load_customer(caller, customer_id)
     _enrolled(found, clock.now())
-    sent_to, expires = _email_link(found, email.enrollment_email, partial(_store_enrollment, caller, customer_id))
+    sent_to, expires = _email_link(
+        caller.tenant_id, found, email.enrollment_email, partial(_store_enrollment, caller, customer_id)
+    )
     return EnrollmentSent(sent_to=sent_to, expires_at=clock.iso(expires))
 
 
@@ -126,7 +133,6 @@ def _store_enrollment(
         moment,
         ActivityType.ACCOUNT_ENROLLED,
         Actor.csr(caller.sub, caller.email),
-        "Portal access given; set-password link emailed",
         previous_status=before.portal.status,
     )
     sent = _link_sent(caller, moment, sent_to, expires, current.reset_pointer is not None)
