@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test lint importlint typecheck cfn-lint scan pytest package clean bench-search bench-activity bench-groups catalogs browser-deps
+.PHONY: serve test lint importlint typecheck cfn-lint scan pytest package clean bench-search bench-activity bench-groups catalogs browser-deps check-table soak
 
 $(STAMP): pyproject.toml layers/csr_common/requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -66,6 +66,14 @@ package: $(STAMP)
 	$(BIN)/python -m infra.package --arch arm64 --python 3.13
 
 # Not part of `make test`: seeds 100,000 customers into moto (several minutes).
+# The table checker over the data `make serve` seeds (docs/consistency.md); CUSTOMERS=N seeds fewer.
+check-table: $(STAMP)
+	PYTHONPATH=.:layers/csr_common $(BIN)/python -m infra.check_table --seeded $(if $(CUSTOMERS),--customers $(CUSTOMERS))
+
+# The stateful consistency test for thousands of steps (docs/consistency.md); SOAK_STEPS=N sets how many.
+soak: $(STAMP)
+	SOAK_STEPS=$${SOAK_STEPS:-5000} $(BIN)/python -m pytest -p no:xdist -q -s tests/integration/test_consistency_machine.py
+
 bench-search: $(STAMP)
 	$(BIN)/python -m bench.search
 

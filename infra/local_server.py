@@ -50,6 +50,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from swagger_ui_bundle import swagger_ui_path
 
 from csr import clock
+from csr.data import cleanup_mark
 from csr.errors import ApiError, MalformedRequestError, NotFoundError, ValidationFailedError
 from csr.request_body import safe_text
 from infra import console, outbox, portal_view, template
@@ -251,11 +252,18 @@ class LocalApi:
 
     def advance_clock(self, body: bytes) -> Answer:
         request: ClockRequest = _parse(ClockRequest, body)
-        return json_answer(200, {"now": clock.iso(clock.advance(request.advance_seconds))})
+        clock.advance(request.advance_seconds)
+        return self._clock_moved()
 
     def reset_clock(self, _body: bytes) -> Answer:
         clock.reset()
-        return json_answer(200, {"now": clock.iso(clock.now())})
+        return self._clock_moved()
+
+    def _clock_moved(self) -> Answer:
+        """A clock moved back takes the cleanup's mark with it (API.md): what falls due afterwards is read."""
+        moment = clock.now()
+        cleanup_mark.follow_back(moment)
+        return json_answer(200, {"now": clock.iso(moment)})
 
     def run_cleanup(self, _body: bytes) -> Answer:
         return json_answer(200, run_once(schedule_of("cleanup")))

@@ -108,7 +108,8 @@ def test_an_item_reissued_after_it_was_read_is_not_deleted(csr: Api) -> None:
     assert csr.call("POST", f"/customers/{customer_id}/recovery-code")[0] == 201
     clock.advance(25 * 3600)
     moment = clock.now()
-    (entry,) = [e for hour in expiry.hours(moment, 48) for e in expiry.due_entries(hour, moment, 100)[0]]
+    hours = expiry.hours(moment - timedelta(hours=48), moment)
+    (entry,) = [e for hour in hours for e in expiry.due_entries(hour, moment, 100)[0]]
     # A CSR issues a new code between the job's read and its delete
     assert csr.call("POST", f"/customers/{customer_id}/recovery-code")[0] == 201
     assert expiry.delete_expired(entry, moment) is False

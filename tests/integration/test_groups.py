@@ -460,7 +460,7 @@ def test_relationships_ending_by_date_take_their_clients_out_once(api: Api) -> N
     feed(api).call("PUT", f"/integration/clients/{ending[2]}", client_body("Client S 00002", days=365))
     # When the end date passes with no feed saying so, and the cleanup's step runs
     clock.advance(2 * 86400)
-    assert relationships.take_out_expired(clock.now(), 7, lambda: True) == 3
+    assert relationships.take_out_expired(clock.now().date() - timedelta(days=7), clock.now(), lambda: True)[0] == 3
     pending = bam(api).call("GET", "/process-requests", query={"status": "pending"})[1]["items"]
     assert sorted((r["group_id"], r["items_total"], r["initiated_by"]) for r in pending) == sorted(
         [(group_id, 2, "system"), (other_id, 1, "system")]
@@ -469,7 +469,7 @@ def test_relationships_ending_by_date_take_their_clients_out_once(api: Api) -> N
     # Then the ended ones are out, the renewed and lasting ones stay, and a second run does nothing more
     assert [c["client_id"] for c in group_of(api, group_id)[1]["clients"]] == [*lasting, ending[2]]
     assert group_of(api, other_id)[1]["clients"] == []
-    assert relationships.take_out_expired(clock.now(), 7, lambda: True) == 0
+    assert relationships.take_out_expired(clock.now().date() - timedelta(days=7), clock.now(), lambda: True)[0] == 0
     assert bam(api).call("GET", "/process-requests", query={"status": "pending"})[1]["items"] == []
 
 

@@ -5,6 +5,7 @@ since (a new code under the same key) is never deleted."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,10 +26,12 @@ class DueEntry:
     ident: tuple[str, ...]  # what the sort key names beside the kind (a process request: tenant, id)
 
 
-def hours(moment: datetime, hours_back: int) -> list[datetime]:
-    """The due index's hours from `hours_back` hours before `moment` up to `moment`'s, oldest first."""
-    start = moment.replace(minute=0, second=0, microsecond=0)
-    return [start - timedelta(hours=back) for back in range(hours_back, -1, -1)]
+def hours(since: datetime, moment: datetime) -> Iterator[datetime]:
+    """The due index's hours from `since`'s up to `moment`'s, oldest first."""
+    hour = since.replace(minute=0, second=0, microsecond=0)
+    while hour <= moment:
+        yield hour
+        hour += timedelta(hours=1)
 
 
 def due_entries(

@@ -253,6 +253,10 @@ DEACTIVATION_SK = "#DEACTIVATING"
 DEACTIVATIONS_GSI_PK = "DEACTIVATING"
 
 
+# How far the scheduled cleanup got (csr.data.cleanup_mark): one item for every tenant, as the job serves them all.
+CLEANUP_MARK_PK = "JOB#cleanup"
+
+
 def deactivation_gsi_sk(started_at: str, tenant_id: str, customer_id: str) -> str:
     return f"{started_at}#{tenant_id}#{customer_id}"
 

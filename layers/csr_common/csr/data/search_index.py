@@ -66,6 +66,8 @@ class SearchCard:
 
 
 def search_card(customer: Customer) -> SearchCard:
+    """The card of `customer`: its accounts in account-number order, the order a read of the customer gives
+    them, so that the card is a function of the customer and not of the order its accounts were added."""
     own = customer_words(customer)
     last, first = sort_names(customer)
     return SearchCard(
@@ -80,7 +82,7 @@ def search_card(customer: Customer) -> SearchCard:
                 # Words the customer's own words already cover need not be repeated per account.
                 words=tuple(sorted(without_prefixes(account_words(account)) - own)),
             )
-            for account in customer.accounts
+            for account in sorted(customer.accounts, key=lambda account: account.account_number)
         ),
     )
 

@@ -20,9 +20,10 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from csr import clock
+from csr.data import cleanup_mark, expiry, queue
 from csr.data import deactivations as deactivation_store
-from csr.data import expiry, queue
 from csr.data import process_requests as request_store
+from csr.data.cleanup_mark import CleanupMark
 from csr.data.due import Kind
 from csr.data.dynamo import Transaction
 from csr.data.errors import ConditionFailed
@@ -35,9 +36,9 @@ from csr.services.relationships import take_out_expired
 
 # Time kept in hand: a step is a few DynamoDB calls, or a group request stored and queued.
 SAFETY_MARGIN_MS = 10_000
-# How far back the due index and the end-date index are read. TTL normally deletes within two days; what
-# is older and still there is left to it.
-HOURS_BACK = 48
+# Where the first run ever starts reading the due index and the end-date index (later runs start at the
+# mark the one before left, however far back: csr.data.cleanup_mark).
+FIRST_RUN_HOURS_BACK = 48
 DUE_PAGE = 100
 # A deactivation younger than this may still be written by the request that started it.
 DEACTIVATION_GRACE = timedelta(minutes=5)
@@ -108,33 +109,43 @@ class Report:
 
 
 def run(remaining_ms: Callable[[], int], deactivations: Deactivations | None) -> Report:
-    """One run at `clock.now()`, until done or `remaining_ms()` runs short of the margin."""
+    """One run at `clock.now()`, from where the last run got (oldest first) until done or `remaining_ms()`
+    runs short of the margin; it then records how far it got."""
     moment = clock.now()
     report = Report()
 
     def keep_going() -> bool:
         return remaining_ms() > SAFETY_MARGIN_MS
 
-    _due(moment, report, keep_going)
-    if keep_going():
-        report.relationships_expired = take_out_expired(moment, HOURS_BACK // 24, keep_going)
+    first = moment - timedelta(hours=FIRST_RUN_HOURS_BACK)
+    mark = (cleanup_mark.load() or CleanupMark(cleanup_mark.hour_of(first), first.date())).no_later_than(moment)
+    due_hour = _due(mark.due_hour, moment, report, keep_going)
+    report.relationships_expired, relationship_day = take_out_expired(mark.relationship_day, moment, keep_going)
+    reached = CleanupMark(due_hour, relationship_day)
+    if reached != mark:
+        cleanup_mark.save(reached)
     if keep_going() and deactivations is not None:
         _finish_deactivations(deactivations, moment, report, keep_going)
     report.finished = keep_going()
     return report
 
 
-def _due(moment: datetime, report: Report, keep_going: Callable[[], bool]) -> None:
-    for hour in expiry.hours(moment, HOURS_BACK):
+def _due(since: datetime, moment: datetime, report: Report, keep_going: Callable[[], bool]) -> datetime:
+    """What is due in the hours from `since` to `moment`'s, oldest first; returns the first hour not
+    handled to its end (`moment`'s own at best: more falls due later in it)."""
+    for hour in expiry.hours(since, moment):
         after: dict[str, str] | None = None
-        while keep_going():
+        while True:
+            if not keep_going():
+                return hour
             entries, after = expiry.due_entries(hour, moment, DUE_PAGE, after)
             for entry in entries:
                 if not keep_going():
-                    return
+                    return hour
                 _handle(entry, moment, report)
             if after is None:
                 break
+    return cleanup_mark.hour_of(moment)
 
 
 def _handle(entry: DueEntry, moment: datetime, report: Report) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from csr import clock
 from csr.auth import Caller
@@ -58,21 +58,26 @@ def upsert_employee(caller: Caller, employee_id: str, body: EmployeeFeed) -> Emp
     return retry_on_conflict(attempt)
 
 
-def take_out_expired(moment: datetime, days_back: int, keep_going: Callable[[], bool]) -> int:
-    """For the scheduled cleanup: relationships that ended (by date, with no feed saying so) over the last
-    `days_back` days take their clients out of their groups, one `system` request per group. Each end date
-    handled leaves the end-date index in the request's transaction, so a second run finds nothing more.
-    Stops when `keep_going()` says so (the next run goes on); returns the relationships handled."""
+def take_out_expired(since: date, moment: datetime, keep_going: Callable[[], bool]) -> tuple[int, date]:
+    """For the scheduled cleanup: relationships that ended (by date, with no feed saying so) from the day
+    `since` up to `moment` take their clients out of their groups, one `system` request per group, oldest
+    day first. Each end date handled leaves the end-date index in the request's transaction, so a second
+    run finds nothing more. Stops when `keep_going()` says so; returns the relationships handled and the
+    first day it did not handle to its end (`moment`'s own day at best: more may end later on it)."""
     handled = 0
-    for back in range(days_back, -1, -1):
-        day = (moment - timedelta(days=back)).date()
-        while keep_going():
+    day = since
+    while True:
+        while True:
+            if not keep_going():
+                return handled, day
             due = client_store.due_relationships(day, moment, DUE_PAGE)
             if not due:
                 break
             _take_out(due)
             handled += len(due)
-    return handled
+        if day >= moment.date():
+            return handled, day
+        day += timedelta(days=1)
 
 
 def _take_out(due: list[DueRelationship]) -> None:
