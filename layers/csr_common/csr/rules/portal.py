@@ -41,7 +41,7 @@ class Refusal:
 NOT_ENROLLED = Refusal("not_enrolled", "This customer has no portal account.")
 NOT_LOCKED = Refusal("not_locked", "The portal account is not locked.")
 ALREADY_LOCKED = Refusal("already_locked", "The portal account is already locked.")
-ALREADY_DEACTIVATED = Refusal("already_deactivated", "The portal account is already deactivated.")
+ALREADY_DEACTIVATED = Refusal("already_deactivated", "The portal account is already under a permanent lock.")
 ALREADY_HIDDEN = Refusal("already_hidden", "The portal account is already hidden.")
 ALREADY_ENROLLED = Refusal("already_enrolled", "This customer already has a portal account.")
 
