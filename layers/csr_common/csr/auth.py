@@ -68,10 +68,23 @@ def parse_groups(raw: str) -> frozenset[str]:
     return frozenset(part for part in parts if part)
 
 
+def _claims(event: Mapping[str, Any]) -> Mapping[str, Any]:
+    claims: Mapping[str, Any] = ((event.get("requestContext") or {}).get("authorizer") or {}).get("claims") or {}
+    return claims
+
+
+def authorize(event: Mapping[str, Any], allowed: frozenset[Role]) -> None:
+    """Refuse the caller unless it holds one of `allowed`. A machine's token where no machine may call is
+    refused before its registration is read: people's functions never read registrations."""
+    if _claims(event).get("token_use") == "access" and allowed.isdisjoint(MACHINE_ROLES):
+        raise ForbiddenError()
+    require_role(caller_from_event(event), allowed)
+
+
 def caller_from_event(event: Mapping[str, Any]) -> Caller:
     """The caller of an ID token (a person) or of an access token (a machine); 401 when the claims name
     nobody, 403 for an access token of a client registered to no tenant or lacking its role's scope."""
-    claims = ((event.get("requestContext") or {}).get("authorizer") or {}).get("claims") or {}
+    claims = _claims(event)
     if claims.get("token_use") == "access":
         return _machine(claims, request_language(event))
     tenant_id = str(claims.get("custom:tenant_id", ""))

@@ -14,7 +14,7 @@ from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from csr.auth import Caller, Role, caller_from_event, require_role
+from csr.auth import Caller, Role, authorize, caller_from_event
 from csr.contract import ERROR_SCHEMA, operation_names, route_errors
 from csr.contract import response as error_response_schema
 from csr.data.errors import ConditionFailed, DataError, TooManyItems
@@ -178,7 +178,7 @@ class ConsoleResolver(APIGatewayRestResolver):
             # Size, UTF-8, depth and digits are checked on the raw body before anything parses it.
             body = checked_text(event)
             try:
-                require_role(caller_from_event(event), self.roles)
+                authorize(event, self.roles)
             except DataError as exc:  # a machine's registration could not be read
                 raise data_error(exc) from exc
         except ApiError as error:
