@@ -235,8 +235,9 @@ def _entry(item: dict[str, Any]) -> AvailableEntry:
     )
 
 
-def _read_index(tenant_id: str, prefix: str, after: str | None, limit: int) -> tuple[list[AvailableEntry], str | None]:
-    pk = keys.available_index_pk(tenant_id)
+def _index_page(pk: str, prefix: str, after: str | None, limit: int) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of an index partition's entries under `prefix`, after the sort key `after`, and the sort key
+    of the last one read when the Query says more may follow."""
     query: dict[str, Any] = {
         "KeyConditionExpression": Key("pk").eq(pk) & Key("sk").begins_with(prefix),
         "Limit": limit,
@@ -246,7 +247,12 @@ def _read_index(tenant_id: str, prefix: str, after: str | None, limit: int) -> t
         query["ExclusiveStartKey"] = {"pk": pk, "sk": after}
     page = call(table().query, **query)
     last = page.get("LastEvaluatedKey")
-    return [_entry(item) for item in page.get("Items", [])], (str(last["sk"]) if last else None)
+    return list(page.get("Items", [])), (str(last["sk"]) if last else None)
+
+
+def _read_index(tenant_id: str, prefix: str, after: str | None, limit: int) -> tuple[list[AvailableEntry], str | None]:
+    items, last = _index_page(keys.available_index_pk(tenant_id), prefix, after, limit)
+    return [_entry(item) for item in items], last
 
 
 def _word_matches(tenant_id: str, pieces: list[str]) -> list[AvailableEntry] | None:
@@ -338,24 +344,16 @@ def employee_page(tenant_id: str, q: str, after: str | None, limit: int) -> tupl
     prefix = f"{keys.EMPLOYEE_WORD_PREFIX}{keys.key_prefix(terms[0])}" if terms else keys.EMPLOYEE_NAME_PREFIX
     found: list[Employee] = []
     while True:
-        query: dict[str, Any] = {
-            "KeyConditionExpression": Key("pk").eq(pk) & Key("sk").begins_with(prefix),
-            "Limit": limit,
-            "ConsistentRead": True,
-        }
-        if after:
-            query["ExclusiveStartKey"] = {"pk": pk, "sk": after}
-        page = call(table().query, **query)
-        last = page.get("LastEvaluatedKey")
-        for entry in page.get("Items", []):
+        items, last = _index_page(pk, prefix, after, limit)
+        for entry in items:
             if not terms or _first_match(entry, terms):
                 found.append(Employee.model_validate(entry))
             if len(found) == limit:
-                more = entry is not page["Items"][-1] or last is not None
+                more = entry is not items[-1] or last is not None
                 return found, str(entry["sk"]) if more else None
         if last is None:
             return found, None
-        after = str(last["sk"])
+        after = last
 
 
 def _first_match(entry: dict[str, Any], terms: list[str]) -> bool:
