@@ -1,5 +1,5 @@
 """Many of the product's transactions loaded at once into an empty table, for the demo seed: their net
-effect on each item, worked out in memory, then imported (infra.emulator.table_import).
+effect on each item, worked out in memory, then imported (infra.emulator.tables).
 
 The transactions are composed by the product's own data layer (`customers.add_customer_write`,
 `activity.record_history`, `payments.add_payment_write`...), so the items are the ones the product
@@ -24,7 +24,7 @@ from typing import Any
 
 from csr.data.dynamo import Transaction
 from csr.settings import get_settings
-from infra.emulator.table_import import import_items
+from infra.emulator.tables import import_items
 
 Key = tuple[str, str]
 

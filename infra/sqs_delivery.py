@@ -50,6 +50,7 @@ def create_queues() -> None:
     function locally, so they share one environment)."""
     queues = template.resources("AWS::SQS::Queue")
     ordered = sorted(queues, key=lambda name: "RedrivePolicy" in queues[name].get("Properties", {}))
+    sqs, urls = _sqs(), {}
     for name in ordered:
         props = queues[name].get("Properties", {})
         attributes = {
@@ -63,11 +64,11 @@ def create_queues() -> None:
             attributes["RedrivePolicy"] = json.dumps(
                 {"deadLetterTargetArn": queue_arn(target), "maxReceiveCount": int(redrive["maxReceiveCount"])}
             )
-        _sqs().create_queue(QueueName=name, Attributes=attributes)
+        urls[name] = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
     for function in template.functions():
         for variable, value in function.properties.get("Environment", {}).get("Variables", {}).items():
             if isinstance(value, dict) and value.get("Ref") in queues:
-                os.environ[variable] = queue_url(value["Ref"])
+                os.environ[variable] = urls[value["Ref"]]
             elif not isinstance(value, dict):
                 os.environ[variable] = str(value)
 

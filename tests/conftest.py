@@ -3,6 +3,7 @@ and callers (tests.support.api) that reach the handlers through API Gateway's RE
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import secrets
@@ -11,6 +12,8 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
+import botocore.loaders
+import botocore.session
 import pytest
 
 from infra import server_process
@@ -20,6 +23,10 @@ from tests.support.server import SEED_CUSTOMERS, STARTUP_LIMIT_SECONDS, LocalSer
 
 # Records each function's AWS calls and holds them to its IAM policy at the end of a complete run.
 pytest_plugins = ["tests.iam_recording"]
+
+# One parsed copy of botocore's service models per test process. moto's start gives boto3 a new default session,
+# and each new session would parse the same JSON models again (about a third of a test's set-up).
+botocore.session.create_loader = functools.cache(botocore.loaders.create_loader)
 
 
 @pytest.fixture

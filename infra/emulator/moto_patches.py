@@ -67,14 +67,11 @@ class _Moto:
             except (AttributeError, KeyError, TypeError, ValueError, OSError):
                 missing.append(what)
 
-        def source(fn: Any) -> str:
-            return inspect.getsource(inspect.unwrap(fn))
-
         need(lambda: callable(self.stubber.__dict__.get("__call__")), "BotocoreStubber.__call__")
         need(lambda: self.backend is not None, "moto.dynamodb.models.DynamoDBBackend")
         need(lambda: callable(self.backend.get_table), "DynamoDBBackend.get_table")
         need(
-            lambda: "copy.deepcopy(" in source(self.backend.transact_write_items),
+            lambda: "copy.deepcopy(" in _source(self.backend.transact_write_items),
             "DynamoDBBackend.transact_write_items (with its whole-table copy.deepcopy backup)",
         )
         need(
@@ -85,7 +82,7 @@ class _Moto:
             lambda: {"hash_key", "index_name", "hash_key_conditions"} <= self._query_parameters(),
             "Table.query(hash_key, ..., index_name, ..., hash_key_conditions)",
         )
-        need(lambda: "self.all_items()" in source(self.table.query), "Table.query walking self.all_items()")
+        need(lambda: "self.all_items()" in _source(self.table.query), "Table.query walking self.all_items()")
         need(lambda: callable(self.table.all_items), "Table.all_items")
         # Attributes set in __init__ can only be seen on an instance.
         need(self._probe_table, "Table attributes items/hash_key_attr/range_key_attr/stream_shard")
@@ -111,6 +108,12 @@ class _Moto:
 
     def _probe_item(self) -> Any:
         return self.item(self.dynamo_type({"S": "p"}), None, {})
+
+
+@functools.cache
+def _source(fn: Any) -> str:
+    """A function's source, read once per function object: the check runs at every LocalAws start."""
+    return inspect.getsource(inspect.unwrap(fn))
 
 
 def apply_moto_patches() -> None:
@@ -148,7 +151,7 @@ def _serial(call: Callable[..., Any]) -> Callable[..., Any]:
 
 def emulator_lock() -> threading.RLock:
     """The lock every in-process mocked call holds, for emulator code that reaches moto's backend directly
-    (infra.emulator.table_import)."""
+    (infra.emulator.tables)."""
     return _MOTO_LOCK
 
 

@@ -28,6 +28,7 @@ LOCALES: dict[str, dict[str, str]] = {
 WIDE = (1280, 800)
 NARROW = (400, 800)
 WAIT_SECONDS = 20  # a ceiling for the page to settle, not a timed assertion
+POLL_SECONDS = 0.05  # how often a wait looks again (selenium waits 0.5 s between looks unless told)
 
 
 class Console:
@@ -51,7 +52,10 @@ class Console:
 
     def wait(self, condition: Callable[[WebDriver], Any], what: str) -> Any:
         waiter = WebDriverWait(
-            self.driver, WAIT_SECONDS, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)
+            self.driver,
+            WAIT_SECONDS,
+            poll_frequency=POLL_SECONDS,
+            ignored_exceptions=(NoSuchElementException, StaleElementReferenceException),
         )
         return waiter.until(condition, message=what)
 

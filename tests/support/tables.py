@@ -9,6 +9,7 @@ from boto3.dynamodb.conditions import Key
 
 from csr.data import keys
 from csr.settings import get_settings
+from infra.emulator.tables import export_items
 
 
 def table() -> Any:
@@ -16,11 +17,7 @@ def table() -> Any:
 
 
 def all_items() -> list[dict[str, Any]]:
-    scan = table().scan()
-    items = scan["Items"]
-    while "LastEvaluatedKey" in scan:
-        scan = table().scan(ExclusiveStartKey=scan["LastEvaluatedKey"])
-        items += scan["Items"]
+    items = export_items("DataTable")
     # Machine callers' registrations are the harness's set-up (Api.machine, as the deploy-time step), which no
     # handler ever writes: a test that registers a caller between two snapshots changed nothing of the data.
     registrations = keys.machine_client_pk("")
@@ -42,5 +39,4 @@ def idempotency_table() -> Any:
 
 
 def idempotency_records() -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = idempotency_table().scan()["Items"]
-    return items
+    return export_items(get_settings().idempotency_table_name)
