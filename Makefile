@@ -16,7 +16,12 @@ $(STAMP): pyproject.toml layers/csr_common/requirements.txt
 serve: $(STAMP)
 	PYTHONPATH=.:layers/csr_common $(BIN)/python -m infra.local_server
 
-test: $(STAMP) lint importlint typecheck cfn-lint scan pytest
+# On a fresh machine the installs mostly wait on downloads, so the three venvs and the browser are made at
+# once; then the static checks run two at a time, then the tests.
+test:
+	$(MAKE) -j4 --output-sync=target $(STAMP) $(SCAN)/.installed $(SDK_VENV)/.installed browser-deps
+	$(MAKE) -j2 --output-sync=target lint importlint typecheck cfn-lint scan
+	$(MAKE) pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

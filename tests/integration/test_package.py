@@ -16,6 +16,8 @@ from infra import package, template
 from infra.local_aws import function_environment
 
 ELF_MACHINE = {"arm64": 0xB7, "x86_64": 0x3E}
+# One worker runs every test of the module, so the two artifacts are built once per run, not once per worker.
+pytestmark = pytest.mark.xdist_group("package")
 
 
 @pytest.fixture(scope="module")
