@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.support.api import Api, new_customer_body
-from tests.support.customers import create_customer
+from tests.support.customers import create_customer, feed_payment
 from tests.support.tables import all_items
 
 
@@ -139,19 +139,6 @@ def test_an_overlong_cursor_is_an_invalid_cursor(csr: Api) -> None:
     assert (status, error["error"]["code"]) == (400, "invalid_cursor")
 
 
-def feed(api: Api, **changes: object) -> tuple[int, dict[str, Any]]:
-    body = {
-        "account_number": "ACC-000001",
-        "amount": 12.5,
-        "currency": "CAD",
-        "status": "scheduled",
-        "scheduled_for": "2026-12-01",
-        **changes,
-    }
-    status, answer, _ = api.machine("integration").call("PUT", "/integration/payments/PAY-1", body)
-    return status, answer
-
-
 @pytest.mark.parametrize(
     "changes",
     [
@@ -167,7 +154,7 @@ def test_payment_feed_refuses_strings_for_money_and_impossible_dates(
 ) -> None:
     create_customer(csr)
     before = all_items()
-    status, error = feed(api, **changes)
+    status, error = feed_payment(api, **changes)
     assert (status, error["error"]["code"]) == (422, "validation_error")
     assert all_items() == before
 

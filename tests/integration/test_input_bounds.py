@@ -3,34 +3,15 @@ currency in use (API.md, Conventions): anything else is 422 at its field, with n
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
-from tests.support.api import Api, new_customer_body
+from tests.support.api import Api
+from tests.support.customers import create_customer, feed_payment
 from tests.support.groups import client_body, feed
 from tests.support.tables import all_items
 
-
-def _customer(csr: Api) -> dict[str, Any]:
-    status, body, _ = csr.call("POST", "/customers", new_customer_body())
-    assert status == 201, body
-    return dict(body)
-
-
-def _pay(api: Api, **changes: Any) -> tuple[int, dict[str, Any]]:
-    body = {
-        "account_number": "ACC-000001",
-        "amount": 12.5,
-        "currency": "CAD",
-        "status": "scheduled",
-        "scheduled_for": "2026-12-01",
-        **changes,
-    }
-    status, answer, _ = api.machine("integration").call(
-        "PUT", "/integration/payments/PAY-1", body, headers={"Accept-Language": "fr"}
-    )
-    return status, answer
+# Billing's feed asks for French: each refusal's message is checked in the reader's language.
+IN_FRENCH = {"Accept-Language": "fr"}
 
 
 @pytest.mark.parametrize(
@@ -45,9 +26,9 @@ def _pay(api: Api, **changes: Any) -> tuple[int, dict[str, Any]]:
     ],
 )
 def test_a_payment_time_out_of_range_is_422_and_nothing_is_written(api: Api, csr: Api, when: str) -> None:
-    _customer(csr)
+    create_customer(csr)
     before = all_items()
-    status, answer = _pay(api, scheduled_for=when)
+    status, answer = feed_payment(api, IN_FRENCH, scheduled_for=when)
     assert status == 422, answer
     assert answer["error"]["details"]["fields"] == [
         {"field": "scheduled_for", "message": "Doit être compris entre le 1970-01-01 et le 9999-12-31 (UTC)."}
@@ -66,8 +47,8 @@ def test_a_payment_time_out_of_range_is_422_and_nothing_is_written(api: Api, csr
     ],
 )
 def test_the_bounds_themselves_are_accepted(api: Api, csr: Api, when: str, stored: str) -> None:
-    customer_id = _customer(csr)["customer_id"]
-    status, answer = _pay(api, scheduled_for=when)
+    customer_id = create_customer(csr)["customer_id"]
+    status, answer = feed_payment(api, IN_FRENCH, scheduled_for=when)
     assert status == 200, answer
     listed = csr.call("GET", f"/customers/{customer_id}/payments")[1]["items"]
     assert [payment["scheduled_for"] for payment in listed] == [stored]
@@ -75,17 +56,17 @@ def test_the_bounds_themselves_are_accepted(api: Api, csr: Api, when: str, store
 
 @pytest.mark.parametrize("currency", ["ZZZ", "XXX", "DEM", "cad", "CA"])
 def test_a_currency_not_in_use_is_422(api: Api, csr: Api, currency: str) -> None:
-    _customer(csr)
+    create_customer(csr)
     before = all_items()
-    status, answer = _pay(api, currency=currency)
+    status, answer = feed_payment(api, IN_FRENCH, currency=currency)
     assert status == 422, answer
     assert [item["field"] for item in answer["error"]["details"]["fields"]] == ["currency"]
     assert all_items() == before
 
 
 def test_the_currency_message_is_in_the_readers_language(api: Api, csr: Api) -> None:
-    _customer(csr)
-    status, answer = _pay(api, currency="ZZZ")
+    create_customer(csr)
+    status, answer = feed_payment(api, IN_FRENCH, currency="ZZZ")
     assert status == 422
     assert answer["error"]["details"]["fields"][0]["message"] == (
         "Doit être un code de devise ISO 4217 en usage (comme CAD, USD ou EUR)."
@@ -94,8 +75,8 @@ def test_the_currency_message_is_in_the_readers_language(api: Api, csr: Api) -> 
 
 @pytest.mark.parametrize("currency", ["CAD", "EUR", "JPY", "XOF"])
 def test_a_currency_in_use_is_accepted(api: Api, csr: Api, currency: str) -> None:
-    _customer(csr)
-    assert _pay(api, currency=currency)[0] == 200
+    create_customer(csr)
+    assert feed_payment(api, IN_FRENCH, currency=currency)[0] == 200
 
 
 @pytest.mark.parametrize("when", ["0001-01-01T00:00:00Z", "9999-12-31T23:00:00-05:00", "1969-06-01T00:00:00Z"])

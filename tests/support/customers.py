@@ -25,6 +25,21 @@ def create_customer(csr: Api, n: int = 1, **overrides: Any) -> dict[str, Any]:
     return dict(created)
 
 
+def feed_payment(api: Api, headers: dict[str, str] | None = None, **changes: Any) -> tuple[int, dict[str, Any]]:
+    """Billing's feed puts payment PAY-1 of account ACC-000001 (the first `create_customer`'s): a scheduled
+    payment, with `changes`. Returns the status and the answer."""
+    body = {
+        "account_number": "ACC-000001",
+        "amount": 12.5,
+        "currency": "CAD",
+        "status": "scheduled",
+        "scheduled_for": "2026-12-01",
+        **changes,
+    }
+    status, answer, _ = api.machine("integration").call("PUT", "/integration/payments/PAY-1", body, headers=headers)
+    return status, answer
+
+
 def change_customer(customer_id: str, **changes: Any) -> None:
     """Write a customer change straight through the store, as the flows this test does not cover would."""
     found = customer_store.load(TENANT, customer_id)

@@ -11,7 +11,7 @@ from typing import Any
 from csr.models.customers import LockReason, PortalStatus
 from infra import outbox
 from tests.support.api import Api, new_customer_body
-from tests.support.customers import SUPERVISOR_GROUPS, create_customer, set_password, set_portal
+from tests.support.customers import SUPERVISOR_GROUPS, create_customer, feed_payment, set_password, set_portal
 from tests.support.faults import drop_clients
 from tests.support.groups import PROVIDER, client_body, create_group, deliver, put_clients, put_employee
 
@@ -42,10 +42,7 @@ def build_world(api: Api) -> World:
     customer = create_customer(csr, 1)
     cid = customer["customer_id"]
     set_password(cid, PASSWORD)
-    feed = {"account_number": "ACC-000001", "amount": 9.5, "currency": "CAD", "status": "scheduled"}
-    status, _, _ = api.machine("integration").call(
-        "PUT", "/integration/payments/PAY-1", {**feed, "scheduled_for": "2027-01-05"}
-    )
+    status, _ = feed_payment(api, amount=9.5, scheduled_for="2027-01-05")
     assert status == 200
     locked = create_customer(csr, 2)
     set_portal(locked["customer_id"], status=PortalStatus.LOCKED, lock_reason=LockReason.MISUSE)
