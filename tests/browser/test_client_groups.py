@@ -14,7 +14,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import Select
 
-from tests.support.console import LANGUAGES, WIDE, Console
+from tests.support.console import LANGUAGES, Console
 from tests.support.server import LocalServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
@@ -51,21 +51,6 @@ class Provider:
 @pytest.fixture
 def provider(server: LocalServer) -> Provider:
     return Provider(server)
-
-
-def sign_in_as_bam(console: Console, lang: str) -> None:
-    """A fresh session in `lang`, signed in as the demo business account manager of the provider."""
-    console.lang = lang
-    console.driver.set_window_size(*WIDE)
-    console.open()
-    console.driver.execute_script("sessionStorage.clear(); localStorage.clear();")
-    console.open()
-    Select(console.find("#language")).select_by_value(lang)
-    console.wait(lambda d: d.execute_script("return document.documentElement.lang") == lang, "language switched")
-    console.wait_text("h1", console.text("signin.title"))
-    assert console.find("#brand").text == console.text("app.title_signed_out")
-    console.find("button[data-staff='bam']").click()
-    console.wait_text("h1", console.text("groups.title"))
 
 
 def go(console: Console, screen: str) -> None:
@@ -125,7 +110,7 @@ def test_a_bam_runs_a_group_from_creation_to_deletion(
         provider.client(f"Q-{lang}-{run}-{key}", name)
     provider.employee(f"EMPB-{lang}-{run}", f"Emp{lang}{run} Tester")
     group = f"Harbour {lang} {run}"
-    sign_in_as_bam(console, lang)
+    console.sign_in(lang, staff="bam")
     console.check("groups-list")
     console.check_narrow("groups-list")
 
@@ -238,7 +223,7 @@ def test_each_role_sees_only_its_own_screens(console: Console, server: LocalServ
     assert not console.all(".bam-nav")
     assert (console.find("#brand").text, console.driver.title) == (console.text("app.title"),) * 2
     # A business account manager asking for a customer gets the groups, and no customer search
-    sign_in_as_bam(console, lang)
+    console.sign_in(lang, staff="bam")
     console.open(f"?customer={server.customer_id}")
     console.wait_text("h1", console.text("groups.title"))
     assert not console.all(".search-form")
